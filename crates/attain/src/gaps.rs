@@ -1,0 +1,497 @@
+//! The gap table: for every unit, measure and group, the members' value
+//! against their comparison group's, against national figures, with 95%
+//! intervals and suppression.
+//!
+//! One row per (phase, year, level, unit, measure, group), for every unit
+//! with at least one pupil in that phase and year. Columns, in order:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `phase`, `year` | the phase; the academic year by its ending calendar year |
+//! | `level`, `unit` | `national` (`E92000001`), `la` (the LA code) or `school` (the URN) |
+//! | `measure`, `group` | e.g. `ks2.rwm_exp`, `disadvantaged` |
+//! | `n_member` | group members (rate) or members with a value (mean) |
+//! | `value_member`, `ci_low`, `ci_high` | the members' value and its 95% interval |
+//! | `n_comparison`, `value_comparison` | the comparison group's (empty for `all`) |
+//! | `gap`, `gap_ci_low`, `gap_ci_high` | member − comparison and its 95% interval |
+//! | `national_member`, `national_comparison` | the same group / the comparison group nationally |
+//! | `gap_to_national` | member − national comparison (DfE's convention for disadvantaged gaps) |
+//! | `national_gap` | national member − national comparison |
+//! | `gap_vs_national_gap` | gap − national gap |
+//! | `suppressed` | a value was withheld (see [`crate::suppression`]) |
+//!
+//! Rates, their intervals and gaps are in percent / percentage points.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::groups::{Group, Population};
+use crate::measures::Measure;
+use crate::national::NationalFigures;
+use crate::phase::Phase;
+use crate::summary::{Place, Summaries, Summary};
+use crate::suppression::Suppression;
+
+/// England's ONS code, the unit of national rows.
+pub const ENGLAND: &str = "E92000001";
+
+/// The column names of the gap table, in order.
+pub const COLUMNS: [&str; 21] = [
+    "phase",
+    "year",
+    "level",
+    "unit",
+    "measure",
+    "group",
+    "n_member",
+    "value_member",
+    "ci_low",
+    "ci_high",
+    "n_comparison",
+    "value_comparison",
+    "gap",
+    "gap_ci_low",
+    "gap_ci_high",
+    "national_member",
+    "national_comparison",
+    "gap_to_national",
+    "national_gap",
+    "gap_vs_national_gap",
+    "suppressed",
+];
+
+/// A level of aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    National,
+    La,
+    School,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::National, Level::La, Level::School];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::National => "national",
+            Level::La => "la",
+            Level::School => "school",
+        }
+    }
+
+    /// Parses a comma-separated list such as `national,la,school`.
+    pub fn parse_list(text: &str) -> Result<Vec<Level>> {
+        let mut levels: Vec<Level> = text
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<_>>()?;
+        levels.sort();
+        levels.dedup();
+        if levels.is_empty() {
+            return Err(Error::Usage(
+                "no level given: expected national, la or school".into(),
+            ));
+        }
+        Ok(levels)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Level {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Level> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Level::ALL
+            .into_iter()
+            .find(|level| level.name() == wanted)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown level {text:?}: expected national, la or school"
+                ))
+            })
+    }
+}
+
+/// Where national figures and national rows come from.
+#[derive(Debug, Clone)]
+pub enum National {
+    /// The local pupils are the whole national cohort: national rows and
+    /// figures are computed from them.
+    Local,
+    /// A national pupil table, summarised ([`crate::summarise`]).
+    Pupils(Summaries),
+    /// Published national figures; national rows carry their values and
+    /// counts but no intervals.
+    Reference(NationalFigures),
+}
+
+/// What the gap table is built with.
+#[derive(Debug, Clone)]
+pub struct GapOptions {
+    pub levels: Vec<Level>,
+    pub suppression: Suppression,
+}
+
+impl Default for GapOptions {
+    fn default() -> Self {
+        GapOptions {
+            levels: Level::ALL.to_vec(),
+            suppression: Suppression::default(),
+        }
+    }
+}
+
+/// A unit of a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unit {
+    England,
+    La(u16),
+    School(u32),
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unit::England => f.write_str(ENGLAND),
+            Unit::La(code) => write!(f, "{code}"),
+            Unit::School(urn) => write!(f, "{urn}"),
+        }
+    }
+}
+
+/// The gap table, column by column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GapTable {
+    pub phase: Vec<Phase>,
+    pub year: Vec<u16>,
+    pub level: Vec<Level>,
+    pub unit: Vec<Unit>,
+    pub measure: Vec<&'static str>,
+    pub group: Vec<Group>,
+    pub n_member: Vec<u64>,
+    pub value_member: Vec<Option<f64>>,
+    pub ci_low: Vec<Option<f64>>,
+    pub ci_high: Vec<Option<f64>>,
+    pub n_comparison: Vec<Option<u64>>,
+    pub value_comparison: Vec<Option<f64>>,
+    pub gap: Vec<Option<f64>>,
+    pub gap_ci_low: Vec<Option<f64>>,
+    pub gap_ci_high: Vec<Option<f64>>,
+    pub national_member: Vec<Option<f64>>,
+    pub national_comparison: Vec<Option<f64>>,
+    pub gap_to_national: Vec<Option<f64>>,
+    pub national_gap: Vec<Option<f64>>,
+    pub gap_vs_national_gap: Vec<Option<f64>>,
+    pub suppressed: Vec<bool>,
+}
+
+/// One side of a comparison, before suppression.
+#[derive(Debug, Clone, Copy, Default)]
+struct Side {
+    n: Option<u64>,
+    value: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+}
+
+impl Side {
+    fn of(summary: &Summary, measure: &Measure) -> Side {
+        let kind = measure.kind();
+        let interval = summary.interval(kind);
+        Side {
+            n: Some(summary.n(kind)),
+            value: summary.value(kind),
+            low: interval.map(|i| i.low),
+            high: interval.map(|i| i.high),
+        }
+    }
+}
+
+impl GapTable {
+    pub fn len(&self) -> usize {
+        self.year.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.year.is_empty()
+    }
+
+    /// Appends another table's rows.
+    pub fn append(&mut self, other: GapTable) {
+        macro_rules! extend { ($($c:ident),*) => { $(self.$c.extend(other.$c);)* } }
+        extend!(
+            phase,
+            year,
+            level,
+            unit,
+            measure,
+            group,
+            n_member,
+            value_member,
+            ci_low,
+            ci_high,
+            n_comparison,
+            value_comparison,
+            gap,
+            gap_ci_low,
+            gap_ci_high,
+            national_member,
+            national_comparison,
+            gap_to_national,
+            national_gap,
+            gap_vs_national_gap,
+            suppressed
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        key: (Phase, u16, Level, Unit),
+        measure: &'static Measure,
+        group: Group,
+        member: Side,
+        comparison: Option<Side>,
+        gap_interval: Option<(f64, f64)>,
+        national: (Option<f64>, Option<f64>),
+        suppression: Suppression,
+    ) {
+        let (phase, year, level, unit) = key;
+        let (national_member, national_comparison) = national;
+        let member_withheld =
+            suppression.withholds(member.n.unwrap_or(0)) && member.value.is_some();
+        let comparison_withheld = comparison
+            .is_some_and(|c| suppression.withholds(c.n.unwrap_or(0)) && c.value.is_some());
+        let member_value = member.value.filter(|_| !member_withheld);
+        let comparison_value = comparison
+            .and_then(|c| c.value)
+            .filter(|_| !comparison_withheld);
+        let gap = member_value.zip(comparison_value).map(|(m, c)| m - c);
+        let gap_interval = gap_interval.filter(|_| gap.is_some());
+        let national_gap =
+            comparison.and(national_member.zip(national_comparison).map(|(m, c)| m - c));
+        self.phase.push(phase);
+        self.year.push(year);
+        self.level.push(level);
+        self.unit.push(unit);
+        self.measure.push(measure.name);
+        self.group.push(group);
+        self.n_member.push(member.n.unwrap_or(0));
+        self.value_member.push(member_value);
+        self.ci_low.push(member.low.filter(|_| !member_withheld));
+        self.ci_high.push(member.high.filter(|_| !member_withheld));
+        self.n_comparison.push(comparison.and_then(|c| c.n));
+        self.value_comparison.push(comparison_value);
+        self.gap.push(gap);
+        self.gap_ci_low.push(gap_interval.map(|i| i.0));
+        self.gap_ci_high.push(gap_interval.map(|i| i.1));
+        self.national_member.push(national_member);
+        self.national_comparison
+            .push(comparison.and(national_comparison));
+        self.gap_to_national.push(
+            comparison
+                .and(member_value)
+                .zip(national_comparison)
+                .map(|(m, c)| m - c),
+        );
+        self.national_gap.push(national_gap);
+        self.gap_vs_national_gap
+            .push(gap.zip(national_gap).map(|(g, n)| g - n));
+        self.suppressed.push(member_withheld || comparison_withheld);
+    }
+
+    /// The table as a polars `DataFrame`, columns as in [`COLUMNS`].
+    pub fn to_dataframe(&self) -> Result<DataFrame> {
+        let text = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
+        let numbers = |name: &str, values: &[Option<f64>]| Column::new(name.into(), values);
+        let unit_strings: Vec<String> = self.unit.iter().map(Unit::to_string).collect();
+        let columns = vec![
+            text("phase", self.phase.iter().map(|p| p.name()).collect()),
+            Column::new(
+                "year".into(),
+                self.year.iter().map(|&y| y as i32).collect::<Vec<_>>(),
+            ),
+            text("level", self.level.iter().map(|l| l.name()).collect()),
+            Column::new("unit".into(), unit_strings),
+            text("measure", self.measure.clone()),
+            text("group", self.group.iter().map(|g| g.name()).collect()),
+            Column::new(
+                "n_member".into(),
+                self.n_member.iter().map(|&n| n as i64).collect::<Vec<_>>(),
+            ),
+            numbers("value_member", &self.value_member),
+            numbers("ci_low", &self.ci_low),
+            numbers("ci_high", &self.ci_high),
+            Column::new(
+                "n_comparison".into(),
+                self.n_comparison
+                    .iter()
+                    .map(|n| n.map(|n| n as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            numbers("value_comparison", &self.value_comparison),
+            numbers("gap", &self.gap),
+            numbers("gap_ci_low", &self.gap_ci_low),
+            numbers("gap_ci_high", &self.gap_ci_high),
+            numbers("national_member", &self.national_member),
+            numbers("national_comparison", &self.national_comparison),
+            numbers("gap_to_national", &self.gap_to_national),
+            numbers("national_gap", &self.national_gap),
+            numbers("gap_vs_national_gap", &self.gap_vs_national_gap),
+            Column::new("suppressed".into(), &self.suppressed),
+        ];
+        DataFrame::new_infer_height(columns).map_err(|e| Error::table("gap table", e))
+    }
+}
+
+/// Builds the gap table of one phase from summaries of its pupils.
+pub fn gap_table(local: &Summaries, national: &National, options: &GapOptions) -> Result<GapTable> {
+    let phase = local.phase;
+    let figures = match national {
+        National::Local => NationalFigures::from_summaries(local),
+        National::Pupils(summaries) => {
+            if summaries.phase != phase {
+                return Err(Error::Usage(format!(
+                    "the national pupils are {} pupils but the pupils are {phase}: give a national table of the same phase",
+                    summaries.phase
+                )));
+            }
+            NationalFigures::from_summaries(summaries)
+        }
+        National::Reference(figures) => figures.clone(),
+    };
+    let national_summaries = match national {
+        National::Local => Some(local),
+        National::Pupils(summaries) => Some(summaries),
+        National::Reference(_) => None,
+    };
+    let measures = &local.measures;
+    let years = local.years();
+    let mut table = GapTable::default();
+    for &year in &years {
+        for &level in &options.levels {
+            let source = if level == Level::National {
+                national_summaries
+            } else {
+                Some(local)
+            };
+            let Some(source) = source else {
+                push_reference_rows(&mut table, phase, year, measures, &figures);
+                continue;
+            };
+            for (unit, per_profile) in units(source, year, level) {
+                for (index, &measure) in measures.iter().enumerate() {
+                    for group in Group::ALL {
+                        let member = Summaries::population(
+                            &per_profile,
+                            measures.len(),
+                            index,
+                            group.members(),
+                        );
+                        let comparison = group.comparison().map(|population| {
+                            Summaries::population(&per_profile, measures.len(), index, population)
+                        });
+                        let gap_interval = comparison
+                            .and_then(|c| member.difference_interval(&c, measure.kind()))
+                            .map(|i| (i.low, i.high));
+                        let national = national_pair(&figures, year, measure, group);
+                        table.push(
+                            (phase, year, level, unit),
+                            measure,
+                            group,
+                            Side::of(&member, measure),
+                            comparison.map(|c| Side::of(&c, measure)),
+                            gap_interval,
+                            national,
+                            options.suppression,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
+fn national_pair(
+    figures: &NationalFigures,
+    year: u16,
+    measure: &Measure,
+    group: Group,
+) -> (Option<f64>, Option<f64>) {
+    let value = |population: Population| figures.get(year, measure, population).map(|f| f.value);
+    (value(group.members()), group.comparison().and_then(value))
+}
+
+/// National rows from published figures: values and counts, no intervals.
+fn push_reference_rows(
+    table: &mut GapTable,
+    phase: Phase,
+    year: u16,
+    measures: &[&'static Measure],
+    figures: &NationalFigures,
+) {
+    for &measure in measures {
+        for group in Group::ALL {
+            let side = |population: Population| {
+                let figure = figures.get(year, measure, population);
+                Side {
+                    n: figure.and_then(|f| f.n),
+                    value: figure.map(|f| f.value),
+                    low: None,
+                    high: None,
+                }
+            };
+            let national = national_pair(figures, year, measure, group);
+            table.push(
+                (phase, year, Level::National, Unit::England),
+                measure,
+                group,
+                side(group.members()),
+                group.comparison().map(side),
+                None,
+                national,
+                // Published national figures are already disclosure-controlled.
+                Suppression { min_cohort: 0 },
+            );
+        }
+    }
+}
+
+/// The per-profile summaries of every unit of a level in one year, in unit
+/// order.
+fn units(summaries: &Summaries, year: u16, level: Level) -> BTreeMap<Unit, Vec<Summary>> {
+    let mut units: BTreeMap<Unit, Vec<Summary>> = BTreeMap::new();
+    let width = summaries.of_place(0).len();
+    for (index, place) in summaries.places.iter().enumerate() {
+        if place.year != year {
+            continue;
+        }
+        let unit = unit_of(place, level);
+        let totals = units
+            .entry(unit)
+            .or_insert_with(|| vec![Summary::default(); width]);
+        for (total, part) in totals.iter_mut().zip(summaries.of_place(index)) {
+            total.merge(part);
+        }
+    }
+    units
+}
+
+fn unit_of(place: &Place, level: Level) -> Unit {
+    match level {
+        Level::National => Unit::England,
+        Level::La => Unit::La(place.la_code),
+        Level::School => Unit::School(place.urn),
+    }
+}

@@ -1,0 +1,98 @@
+//! # Attain: attainment gap analysis for English local authorities
+//!
+//! Attain turns pupil-level attainment data for every phase (EYFS, Year 1
+//! phonics, KS1, KS2, KS4) into the gap table a council's data team needs:
+//! for every school, LA and England, every headline measure and every
+//! vulnerable group, the group's value against its comparison group and
+//! against national figures, with 95% confidence intervals and small-cohort
+//! suppression.
+//!
+//! ```no_run
+//! use attain::{gaps, GapOptions, National, PupilTable};
+//!
+//! let pupils = PupilTable::read("datasets/sample/ks2.csv", None)?;
+//! let national = National::Reference(attain::NationalFigures::read_reference("datasets/sample/national.csv")?);
+//! let table = gaps(&pupils, &national, &GapOptions::default())?;
+//! let mut frame = table.to_dataframe()?;
+//! attain::report::write(&mut frame, attain::report::Format::Csv, std::io::stdout(), "stdout")?;
+//! # Ok::<(), attain::Error>(())
+//! ```
+//!
+//! Data flows one way, one module a step:
+//! [`pupils`] (load and validate) → [`summary`] (mergeable sufficient
+//! statistics per school, LA and pupil profile) → [`gaps`] (compare, with
+//! [`stats`] intervals, [`national`] figures and [`suppression`]) →
+//! [`report`] (CSV, JSON, Parquet).
+//!
+//! ## Measures
+//! Defined as data in [`measures::MEASURES`]. Rates count every pupil of the
+//! cohort in the denominator (a missing outcome: absent `A`, disapplied `D`
+//! or empty, counts as not met) and are in percent; means average over the
+//! pupils with a value.
+//!
+//! | measure | kind | a pupil meets it when |
+//! |---|---|---|
+//! | `eyfs.gld` | rate | good level of development |
+//! | `phonics.met` | rate | phonics mark ≥ 32 |
+//! | `ks1.read_exp`, `ks1.writ_exp`, `ks1.mat_exp` | rate | the subject's TA is EXS or GDS |
+//! | `ks1.rwm_exp` | rate | all three are EXS or GDS |
+//! | `ks2.rwm_exp` | rate | reading ≥ 100, maths ≥ 100, writing EXS or GDS |
+//! | `ks2.rwm_high` | rate | reading ≥ 110, maths ≥ 110, writing GDS |
+//! | `ks2.read_avg`, `ks2.mat_avg` | mean | mean scaled score of pupils with one |
+//! | `ks4.att8` | mean | mean Attainment 8 of pupils with a score |
+//! | `ks4.basics4`, `ks4.basics5` | rate | English and maths both grade 4+ / 5+ |
+//!
+//! ## Groups
+//! See [`groups`]: `all` (no comparison), `disadvantaged` vs
+//! `not_disadvantaged`, `fsm` vs `not_fsm`, `sen_support` (K), `ehcp` (E) and
+//! `sen_any` (K or E) each vs `no_sen` (N), `cla` vs `not_cla`.
+//!
+//! ## Intervals
+//! See [`stats`]: 95% two-sided, `z = Φ⁻¹(0.975)`. Wilson score for a rate;
+//! Student's t (sample SD, `n ≥ 2`) for a mean; Newcombe's hybrid score
+//! (Newcombe 1998, method 10) for a difference of rates; Welch with
+//! Welch–Satterthwaite degrees of freedom for a difference of means (`n ≥ 2`
+//! on both sides).
+//!
+//! ## National figures
+//! See [`national`] and [`gaps::National`]: from a national pupil table
+//! (computed like any other level), from a reference table of published
+//! figures, or, when the pupils are the whole national cohort, from the
+//! pupils themselves. `gap_to_national` follows DfE's convention: the
+//! group's value minus the *comparison* group's national value (for
+//! disadvantaged pupils, other pupils nationally).
+//!
+//! ## Suppression
+//! See [`suppression`]: values from fewer than `min_cohort` pupils (default
+//! 6) are withheld; counts and national figures never are. Secondary
+//! suppression is not yet applied.
+
+pub mod datasets;
+pub mod error;
+pub mod gaps;
+pub mod groups;
+pub mod measures;
+pub mod national;
+pub mod phase;
+pub mod pupils;
+pub mod report;
+pub mod stats;
+pub mod summary;
+pub mod suppression;
+pub mod synth;
+
+pub use error::{Error, Invalid, Result};
+pub use gaps::{gap_table, GapOptions, GapTable, Level, National, Unit};
+pub use groups::{Group, Population, Profile, Sen};
+pub use measures::{Measure, MeasureKind, MEASURES};
+pub use national::{NationalFigure, NationalFigures};
+pub use phase::{Phase, TaCode};
+pub use pupils::PupilTable;
+pub use report::Format;
+pub use summary::{summarise, Summaries, Summary};
+pub use suppression::Suppression;
+
+/// The gap table for one phase's pupils: summarise, then compare.
+pub fn gaps(pupils: &PupilTable, national: &National, options: &GapOptions) -> Result<GapTable> {
+    gap_table(&summarise(pupils), national, options)
+}

@@ -1,0 +1,220 @@
+//! The measures Attain computes, as data.
+//!
+//! A measure is an entry in [`MEASURES`]: its phase, its name, whether it is a
+//! rate or a mean, and the rule a pupil's outcomes are judged by. Adding a
+//! measure (KS1 greater depth, say) is one more entry; no code path changes.
+//!
+//! * A **rate** counts every pupil of the cohort in its denominator. A pupil
+//!   with a missing outcome (absent `A`, disapplied `D`, empty) has not met
+//!   it. Rates are reported in percent (0..100).
+//! * A **mean** averages over the pupils that have a value; its `n` is the
+//!   number of pupils with a value.
+
+use crate::phase::{Phase, TaCode};
+
+/// Whether a measure is a percentage of the cohort or an average.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MeasureKind {
+    Rate,
+    Mean,
+}
+
+/// One test on one outcome column of a pupil.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Condition {
+    /// A boolean outcome is true.
+    IsTrue(&'static str),
+    /// A numeric outcome is present and at least the threshold.
+    AtLeast(&'static str, f64),
+    /// A teacher-assessment outcome is one of the codes.
+    CodeIn(&'static str, &'static [TaCode]),
+}
+
+impl Condition {
+    pub fn column(&self) -> &'static str {
+        match *self {
+            Condition::IsTrue(column)
+            | Condition::AtLeast(column, _)
+            | Condition::CodeIn(column, _) => column,
+        }
+    }
+}
+
+/// How a pupil's outcomes give the measure's value for that pupil.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// A rate: the pupil meets the measure when every condition holds.
+    AllOf(&'static [Condition]),
+    /// A mean of a numeric outcome column, over pupils with a value.
+    MeanOf(&'static str),
+}
+
+/// A headline measure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    pub phase: Phase,
+    /// The measure's name as written in output, `phase.short_name`, e.g. `ks2.rwm_exp`.
+    pub name: &'static str,
+    pub rule: Rule,
+    pub description: &'static str,
+}
+
+impl Measure {
+    pub fn kind(&self) -> MeasureKind {
+        match self.rule {
+            Rule::AllOf(_) => MeasureKind::Rate,
+            Rule::MeanOf(_) => MeasureKind::Mean,
+        }
+    }
+
+    /// The measures of one phase, in catalogue order.
+    pub fn of_phase(phase: Phase) -> impl Iterator<Item = &'static Measure> {
+        MEASURES
+            .iter()
+            .filter(move |measure| measure.phase == phase)
+    }
+
+    /// Finds a measure by its full name (`ks2.rwm_exp`), or by its short name
+    /// (`rwm_exp`) within a phase.
+    pub fn find(phase: Phase, name: &str) -> Option<&'static Measure> {
+        let name = name.trim();
+        Measure::of_phase(phase).find(|measure| {
+            measure.name == name
+                || measure.name.split_once('.').map(|(_, short)| short) == Some(name)
+        })
+    }
+}
+
+const EXPECTED_OR_ABOVE: &[TaCode] = &[TaCode::Exs, TaCode::Gds];
+const GREATER_DEPTH: &[TaCode] = &[TaCode::Gds];
+
+/// Every measure, grouped by phase in phase order.
+pub static MEASURES: [Measure; 13] = [
+    Measure {
+        phase: Phase::Eyfs,
+        name: "eyfs.gld",
+        rule: Rule::AllOf(&[Condition::IsTrue("gld")]),
+        description: "% of pupils reaching a good level of development",
+    },
+    Measure {
+        phase: Phase::Phonics,
+        name: "phonics.met",
+        rule: Rule::AllOf(&[Condition::AtLeast("phonics_mark", 32.0)]),
+        description: "% of pupils meeting the phonics expected standard (mark 32 or more out of 40)",
+    },
+    Measure {
+        phase: Phase::Ks1,
+        name: "ks1.read_exp",
+        rule: Rule::AllOf(&[Condition::CodeIn("ks1_read", EXPECTED_OR_ABOVE)]),
+        description: "% of pupils at the expected standard or above in KS1 reading (EXS or GDS)",
+    },
+    Measure {
+        phase: Phase::Ks1,
+        name: "ks1.writ_exp",
+        rule: Rule::AllOf(&[Condition::CodeIn("ks1_writ", EXPECTED_OR_ABOVE)]),
+        description: "% of pupils at the expected standard or above in KS1 writing (EXS or GDS)",
+    },
+    Measure {
+        phase: Phase::Ks1,
+        name: "ks1.mat_exp",
+        rule: Rule::AllOf(&[Condition::CodeIn("ks1_mat", EXPECTED_OR_ABOVE)]),
+        description: "% of pupils at the expected standard or above in KS1 maths (EXS or GDS)",
+    },
+    Measure {
+        phase: Phase::Ks1,
+        name: "ks1.rwm_exp",
+        rule: Rule::AllOf(&[
+            Condition::CodeIn("ks1_read", EXPECTED_OR_ABOVE),
+            Condition::CodeIn("ks1_writ", EXPECTED_OR_ABOVE),
+            Condition::CodeIn("ks1_mat", EXPECTED_OR_ABOVE),
+        ]),
+        description: "% of pupils at the expected standard or above in all of KS1 reading, writing and maths",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        name: "ks2.rwm_exp",
+        rule: Rule::AllOf(&[
+            Condition::AtLeast("ks2_read", 100.0),
+            Condition::AtLeast("ks2_mat", 100.0),
+            Condition::CodeIn("ks2_writ", EXPECTED_OR_ABOVE),
+        ]),
+        description: "% of pupils meeting the expected standard in reading, writing and maths (reading and maths scaled score 100+, writing EXS or GDS)",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        name: "ks2.rwm_high",
+        rule: Rule::AllOf(&[
+            Condition::AtLeast("ks2_read", 110.0),
+            Condition::AtLeast("ks2_mat", 110.0),
+            Condition::CodeIn("ks2_writ", GREATER_DEPTH),
+        ]),
+        description: "% of pupils at the higher standard in reading, writing and maths (reading and maths scaled score 110+, writing GDS)",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        name: "ks2.read_avg",
+        rule: Rule::MeanOf("ks2_read"),
+        description: "average KS2 reading scaled score, over pupils with a scaled score",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        name: "ks2.mat_avg",
+        rule: Rule::MeanOf("ks2_mat"),
+        description: "average KS2 maths scaled score, over pupils with a scaled score",
+    },
+    Measure {
+        phase: Phase::Ks4,
+        name: "ks4.att8",
+        rule: Rule::MeanOf("att8"),
+        description: "average Attainment 8 score, over pupils with a score",
+    },
+    Measure {
+        phase: Phase::Ks4,
+        name: "ks4.basics4",
+        rule: Rule::AllOf(&[Condition::AtLeast("eng_grade", 4.0), Condition::AtLeast("mat_grade", 4.0)]),
+        description: "% of pupils with grade 4 or above in both English and maths",
+    },
+    Measure {
+        phase: Phase::Ks4,
+        name: "ks4.basics5",
+        rule: Rule::AllOf(&[Condition::AtLeast("eng_grade", 5.0), Condition::AtLeast("mat_grade", 5.0)]),
+        description: "% of pupils with grade 5 or above in both English and maths",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_condition_names_a_column_of_its_phase() {
+        for measure in &MEASURES {
+            let columns = measure.phase.outcome_columns();
+            let named: Vec<&str> = match measure.rule {
+                Rule::AllOf(conditions) => conditions.iter().map(Condition::column).collect(),
+                Rule::MeanOf(column) => vec![column],
+            };
+            for name in named {
+                assert!(
+                    columns.iter().any(|c| c.name == name),
+                    "{} names {name}",
+                    measure.name
+                );
+            }
+            assert!(measure.name.starts_with(measure.phase.name()));
+        }
+    }
+
+    #[test]
+    fn measures_are_found_by_full_or_short_name() {
+        assert_eq!(
+            Measure::find(Phase::Ks2, "ks2.rwm_exp").unwrap().name,
+            "ks2.rwm_exp"
+        );
+        assert_eq!(
+            Measure::find(Phase::Ks2, "rwm_high").unwrap().name,
+            "ks2.rwm_high"
+        );
+        assert!(Measure::find(Phase::Ks4, "rwm_exp").is_none());
+    }
+}

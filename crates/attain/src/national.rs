@@ -1,0 +1,276 @@
+//! National comparators: the England figure for each phase, year, measure
+//! and population.
+//!
+//! They come from one of two places:
+//! * a national pupil table, summarised exactly like any other level
+//!   ([`NationalFigures::from_summaries`]);
+//! * a national reference table of published figures (`phase, year, measure,
+//!   group, value`, optional `n`), for an analyst who holds only their own
+//!   LA's pupils ([`NationalFigures::read_reference`]). Attain ships England's
+//!   published figures in this form (`datasets/national/`, see
+//!   [`crate::datasets::national_reference`]).
+
+use std::io::Read;
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::groups::Population;
+use crate::measures::Measure;
+use crate::phase::Phase;
+use crate::summary::Summaries;
+
+/// One national figure: the value (percent or mean) and, where known, the
+/// number of pupils it is computed from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NationalFigure {
+    pub value: f64,
+    pub n: Option<u64>,
+}
+
+/// National figures keyed by phase, year, measure and population.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NationalFigures {
+    figures: FxHashMap<(u16, &'static str, Population), NationalFigure>,
+}
+
+impl NationalFigures {
+    pub fn get(
+        &self,
+        year: u16,
+        measure: &Measure,
+        population: Population,
+    ) -> Option<NationalFigure> {
+        self.figures.get(&(year, measure.name, population)).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.figures.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.figures.is_empty()
+    }
+
+    /// Inserts a figure; returns the previous one for the same key.
+    pub fn insert(
+        &mut self,
+        year: u16,
+        measure: &'static Measure,
+        population: Population,
+        figure: NationalFigure,
+    ) -> Option<NationalFigure> {
+        self.figures
+            .insert((year, measure.name, population), figure)
+    }
+
+    /// The years that have at least one figure for a phase.
+    pub fn years(&self, phase: Phase) -> Vec<u16> {
+        let mut years: Vec<u16> = self
+            .figures
+            .keys()
+            .filter(|(_, measure, _)| {
+                measure.starts_with(phase.name())
+                    && measure.as_bytes().get(phase.name().len()) == Some(&b'.')
+            })
+            .map(|(year, _, _)| *year)
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+    }
+
+    /// Every population's figure, computed from a whole national cohort.
+    pub fn from_summaries(summaries: &Summaries) -> NationalFigures {
+        let mut figures = NationalFigures::default();
+        let measures = summaries.measures.len();
+        for year in summaries.years() {
+            let mut per_profile = vec![Default::default(); summaries.of_place(0).len()];
+            for (place, _) in summaries
+                .places
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.year == year)
+            {
+                for (total, part) in per_profile.iter_mut().zip(summaries.of_place(place)) {
+                    crate::summary::Summary::merge(total, part);
+                }
+            }
+            for (index, measure) in summaries.measures.iter().enumerate() {
+                for population in Population::ALL {
+                    let summary = Summaries::population(&per_profile, measures, index, population);
+                    let kind = measure.kind();
+                    if let Some(value) = summary.value(kind) {
+                        figures.insert(
+                            year,
+                            measure,
+                            population,
+                            NationalFigure {
+                                value,
+                                n: Some(summary.n(kind)),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        figures
+    }
+
+    /// Reads a national reference table (CSV): columns `phase, year,
+    /// measure, group, value` and optionally `n`; other columns are ignored.
+    /// `measure` is the full (`ks2.rwm_exp`) or short (`rwm_exp`) name and
+    /// `group` a population name (`disadvantaged`, `not_disadvantaged`,
+    /// `no_sen`, ...).
+    pub fn read_reference(path: impl AsRef<Path>) -> Result<NationalFigures> {
+        let path = path.as_ref();
+        let source = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
+        Self::read_reference_from(file, &source)
+    }
+
+    /// As [`NationalFigures::read_reference`], from any reader.
+    pub fn read_reference_from(reader: impl Read, source: &str) -> Result<NationalFigures> {
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(reader);
+        let header: Vec<String> = csv
+            .headers()
+            .map_err(|e| Error::table(source, e))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                }
+                .trim()
+                .to_owned()
+            })
+            .collect();
+        let position = |name: &str| header.iter().position(|h| h == name);
+        let mut columns = [0usize; 5];
+        for (slot, name) in columns
+            .iter_mut()
+            .zip(["phase", "year", "measure", "group", "value"])
+        {
+            *slot = position(name).ok_or_else(|| {
+                Error::invalid(
+                    source,
+                    Some(1),
+                    Some(name),
+                    None,
+                    format!("a column named {name} in a national reference table"),
+                )
+            })?;
+        }
+        let n_column = position("n");
+        let mut figures = NationalFigures::default();
+        let mut first_row: FxHashMap<(u16, &'static str, Population), u64> = FxHashMap::default();
+        for (index, record) in csv.records().enumerate() {
+            let row = index as u64 + 2;
+            let record = record.map_err(|e| Error::table(source, e))?;
+            let cell = |i: usize| record.get(i).unwrap_or("").trim();
+            let invalid = |column: &str, value: &str, expected: &str| {
+                Error::invalid(source, Some(row), Some(column), Some(value), expected)
+            };
+            let phase: Phase = cell(columns[0]).parse().map_err(|_| {
+                invalid(
+                    "phase",
+                    cell(columns[0]),
+                    "a phase: eyfs, phonics, ks1, ks2 or ks4",
+                )
+            })?;
+            let year: u16 = cell(columns[1])
+                .parse()
+                .ok()
+                .filter(|y| (1990..=2100).contains(y))
+                .ok_or_else(|| invalid("year", cell(columns[1]), "a year from 1990 to 2100"))?;
+            let measure = Measure::find(phase, cell(columns[2])).ok_or_else(|| {
+                let names: Vec<&str> = Measure::of_phase(phase).map(|m| m.name).collect();
+                invalid(
+                    "measure",
+                    cell(columns[2]),
+                    &format!("a {phase} measure: {}", names.join(", ")),
+                )
+            })?;
+            let population: Population = cell(columns[3])
+                .parse()
+                .map_err(|e: Error| invalid("group", cell(columns[3]), &e.to_string()))?;
+            let value: f64 = cell(columns[4])
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| invalid("value", cell(columns[4]), "a number"))?;
+            let n = match n_column.map(cell) {
+                None | Some("") => None,
+                Some(text) => Some(
+                    text.parse::<u64>()
+                        .map_err(|_| invalid("n", text, "a whole number of pupils, or empty"))?,
+                ),
+            };
+            let key = (year, measure.name, population);
+            if let Some(first) = first_row.insert(key, row) {
+                return Err(invalid(
+                    "group",
+                    cell(columns[3]),
+                    &format!("one figure per phase, year, measure and group: row {first} has {year} {} {population} already", measure.name),
+                ));
+            }
+            figures.insert(year, measure, population, NationalFigure { value, n });
+        }
+        Ok(figures)
+    }
+}
+
+impl NationalFigures {
+    /// Every figure, sorted by year, measure (catalogue order) and population.
+    pub fn rows(&self) -> Vec<(u16, &'static Measure, Population, NationalFigure)> {
+        let mut rows: Vec<_> = crate::measures::MEASURES
+            .iter()
+            .flat_map(|measure| {
+                self.figures
+                    .iter()
+                    .filter(move |((_, name, _), _)| *name == measure.name)
+                    .map(move |(&(year, _, population), &figure)| {
+                        (year, measure, population, figure)
+                    })
+            })
+            .collect();
+        let order = |m: &Measure| {
+            crate::measures::MEASURES
+                .iter()
+                .position(|x| x.name == m.name)
+        };
+        rows.sort_by(|a, b| (a.0, order(a.1), a.2).cmp(&(b.0, order(b.1), b.2)));
+        rows
+    }
+
+    /// Writes the figures as a national reference table (`phase, year,
+    /// measure, group, value, n`), the form [`NationalFigures::read_reference`] reads.
+    pub fn write_reference(&self, writer: impl std::io::Write, name: &str) -> Result<()> {
+        let mut csv = csv::Writer::from_writer(writer);
+        let failed = |e: csv::Error| Error::table(name, e);
+        csv.write_record(["phase", "year", "measure", "group", "value", "n"])
+            .map_err(failed)?;
+        for (year, measure, population, figure) in self.rows() {
+            csv.write_record([
+                measure.phase.name().to_owned(),
+                year.to_string(),
+                measure.name.to_owned(),
+                population.name().to_owned(),
+                figure.value.to_string(),
+                figure.n.map(|n| n.to_string()).unwrap_or_default(),
+            ])
+            .map_err(failed)?;
+        }
+        csv.flush().map_err(|e| Error::io(name, e))
+    }
+
+    /// Adds every figure of another set (later figures win).
+    pub fn extend(&mut self, other: NationalFigures) {
+        self.figures.extend(other.figures);
+    }
+}

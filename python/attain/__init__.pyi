@@ -1,0 +1,72 @@
+"""Attain: attainment gap analysis for English local authorities.
+
+Every function returns a polars DataFrame; call ``.to_pandas()`` for pandas.
+"""
+
+import os
+from typing import Any, List, NamedTuple, Optional, Sequence, Union
+
+import polars as pl
+
+from . import datasets as datasets
+from ._attain import AttainError as AttainError
+from ._attain import FileError as FileError
+from ._attain import UsageError as UsageError
+from ._attain import ValidationError as ValidationError
+
+__version__: str
+GAP_COLUMNS: List[str]
+
+#: A path (``str`` or ``pathlib.Path``; CSV or Parquet), a polars DataFrame or a pandas DataFrame.
+TableLike = Union[str, "os.PathLike[str]", pl.DataFrame, Any]
+
+def gaps(
+    pupils: TableLike,
+    *,
+    phase: Optional[str] = None,
+    national_pupils: Optional[TableLike] = None,
+    national: Optional[TableLike] = None,
+    levels: Sequence[str] = ("national", "la", "school"),
+    min_cohort: int = 6,
+) -> pl.DataFrame:
+    """The gap table: one row per (phase, year, level, unit, measure, group), as ``attain gaps`` writes it.
+
+    Args:
+        pupils: the pupil table of one phase.
+        phase: ``eyfs``, ``phonics``, ``ks1``, ``ks2`` or ``ks4``; found from the columns when omitted.
+        national_pupils: the national pupil table of the same phase; national rows and figures come from it.
+        national: a national reference table (``phase, year, measure, group, value`` and optional ``n``),
+            for example :func:`attain.datasets.national`.
+        levels: any of ``national``, ``la`` and ``school``.
+        min_cohort: values computed from fewer pupils are withheld; 0 turns suppression off.
+
+    With neither ``national_pupils`` nor ``national``, the pupils are taken to be the whole national cohort.
+
+    Raises:
+        ValidationError: bad data, with ``file``, ``row``, ``column``, ``value`` and ``expected``.
+        UsageError: a bad argument.
+        FileError: a file that cannot be read.
+    """
+
+def read_pupils(pupils: TableLike, phase: Optional[str] = None) -> pl.DataFrame:
+    """A pupil table, validated and typed (whole numbers as Int32, missing values null).
+
+    Raises:
+        ValidationError: bad data, with ``file``, ``row``, ``column``, ``value`` and ``expected``.
+    """
+
+class Synthetic(NamedTuple):
+    """A synthetic phase: the pupils, and the synthetic England's national figures."""
+
+    pupils: pl.DataFrame
+    national: pl.DataFrame
+
+def synth(
+    phase: str,
+    *,
+    scale: str = "la",
+    la: int = 883,
+    years: Sequence[int] = (2022, 2023, 2024),
+    seed: int = 2024,
+) -> Synthetic:
+    """Seeded synthetic pupils for one phase: ``scale="la"`` for one LA, ``"national"`` for England (~650,000 a year)."""

@@ -1,0 +1,42 @@
+"""The compiled core. Use the functions of :mod:`attain`, not these."""
+
+from typing import List, Optional, Tuple, Union
+
+import polars as pl
+
+__version__: str
+GAP_COLUMNS: List[str]
+
+class AttainError(Exception):
+    """Base class of every error Attain raises."""
+
+class ValidationError(AttainError):
+    """Input data is not what Attain needs."""
+
+    file: str
+    row: Optional[int]
+    column: Optional[str]
+    value: Optional[str]
+    expected: str
+
+class UsageError(AttainError):
+    """An argument does not make sense."""
+
+class FileError(AttainError):
+    """A file could not be read or written."""
+
+    file: str
+
+def gaps(
+    pupils: Union[str, pl.DataFrame],
+    phase: Optional[str],
+    national_pupils: Optional[Union[str, pl.DataFrame]],
+    national: Optional[Union[str, pl.DataFrame]],
+    levels: List[str],
+    min_cohort: int,
+) -> pl.DataFrame: ...
+def read_pupils(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
+def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple[pl.DataFrame, pl.DataFrame]: ...
+def sample(phase: str) -> pl.DataFrame: ...
+def national_reference() -> pl.DataFrame: ...
+def sample_national() -> pl.DataFrame: ...

@@ -1,0 +1,274 @@
+//! The Python module `attain._attain`: a thin layer that converts arguments,
+//! releases the GIL, calls the `attain` crate and converts results. It
+//! computes nothing itself; `attain/__init__.py` is the typed public face.
+
+use attain::report::Format;
+use attain::synth::{Scale, SynthOptions};
+use attain::{Error, GapOptions, Level, National, NationalFigures, Phase, PupilTable, Suppression};
+use polars::prelude::*;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use pyo3_polars::PyDataFrame;
+
+create_exception!(
+    attain,
+    AttainError,
+    PyException,
+    "Base class of every error Attain raises."
+);
+create_exception!(
+    attain,
+    ValidationError,
+    AttainError,
+    "Input data is not what Attain needs. Attributes: file, row (spreadsheet numbering: the header is row 1), column, value, expected."
+);
+create_exception!(
+    attain,
+    UsageError,
+    AttainError,
+    "An argument does not make sense (an unknown phase, level or format, conflicting options)."
+);
+create_exception!(
+    attain,
+    FileError,
+    AttainError,
+    "A file could not be read or written. Attribute: file."
+);
+
+fn to_py(error: Error) -> PyErr {
+    Python::attach(|py| {
+        let message = error.to_string();
+        let (err, attributes): (PyErr, Vec<(&str, Py<PyAny>)>) = match error {
+            Error::Invalid(invalid) => (
+                ValidationError::new_err(message),
+                vec![
+                    (
+                        "file",
+                        invalid.file.into_pyobject(py).unwrap().into_any().unbind(),
+                    ),
+                    (
+                        "row",
+                        invalid.row.into_pyobject(py).unwrap().into_any().unbind(),
+                    ),
+                    (
+                        "column",
+                        invalid
+                            .column
+                            .into_pyobject(py)
+                            .unwrap()
+                            .into_any()
+                            .unbind(),
+                    ),
+                    (
+                        "value",
+                        invalid.value.into_pyobject(py).unwrap().into_any().unbind(),
+                    ),
+                    (
+                        "expected",
+                        invalid
+                            .expected
+                            .into_pyobject(py)
+                            .unwrap()
+                            .into_any()
+                            .unbind(),
+                    ),
+                ],
+            ),
+            Error::Io { file, .. } | Error::Table { file, .. } => (
+                FileError::new_err(message),
+                vec![("file", file.into_pyobject(py).unwrap().into_any().unbind())],
+            ),
+            Error::Usage(_) => (UsageError::new_err(message), vec![]),
+        };
+        let value = err.value(py);
+        for (name, attribute) in attributes {
+            // Setting an attribute on a fresh exception instance cannot fail.
+            let _ = value.setattr(name, attribute);
+        }
+        err
+    })
+}
+
+/// A table argument: a path, or a polars DataFrame (the Python layer turns
+/// pandas into polars first).
+enum Table {
+    Path(String),
+    Frame(DataFrame),
+}
+
+impl Table {
+    fn from_py(object: &Bound<'_, PyAny>) -> PyResult<Table> {
+        if let Ok(path) = object.cast::<PyString>() {
+            return Ok(Table::Path(path.to_str()?.to_owned()));
+        }
+        Ok(Table::Frame(object.extract::<PyDataFrame>()?.0))
+    }
+
+    fn pupils(&self, phase: Option<Phase>) -> attain::Result<PupilTable> {
+        match self {
+            Table::Path(path) => PupilTable::read(path, phase),
+            Table::Frame(frame) => PupilTable::from_dataframe(frame, phase, "DataFrame"),
+        }
+    }
+
+    fn national_figures(&self) -> attain::Result<NationalFigures> {
+        match self {
+            Table::Path(path) => NationalFigures::read_reference(path),
+            Table::Frame(frame) => {
+                // One parser for reference tables: the frame goes through the
+                // same CSV reader as a file, so its rows are named the same way.
+                let mut text = Vec::new();
+                attain::report::write(&mut frame.clone(), Format::Csv, &mut text, "DataFrame")?;
+                NationalFigures::read_reference_from(text.as_slice(), "DataFrame")
+            }
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = Error>>(text: Option<&str>) -> PyResult<Option<T>> {
+    text.map(str::parse).transpose().map_err(to_py)
+}
+
+#[pyfunction]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort))]
+fn gaps(
+    py: Python<'_>,
+    pupils: &Bound<'_, PyAny>,
+    phase: Option<&str>,
+    national_pupils: Option<&Bound<'_, PyAny>>,
+    national: Option<&Bound<'_, PyAny>>,
+    levels: Vec<String>,
+    min_cohort: u64,
+) -> PyResult<PyDataFrame> {
+    let phase: Option<Phase> = parse(phase)?;
+    let pupils = Table::from_py(pupils)?;
+    let national_pupils = national_pupils.map(Table::from_py).transpose()?;
+    let national = national.map(Table::from_py).transpose()?;
+    let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
+    py.detach(move || {
+        let pupils = pupils.pupils(phase)?;
+        let national = match (national_pupils, national) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Usage(
+                    "give national_pupils or national, not both".into(),
+                ))
+            }
+            (Some(table), None) => {
+                National::Pupils(attain::summarise(&table.pupils(Some(pupils.phase))?))
+            }
+            (None, Some(table)) => National::Reference(table.national_figures()?),
+            (None, None) => National::Local,
+        };
+        let options = GapOptions {
+            levels,
+            suppression: Suppression { min_cohort },
+        };
+        attain::gaps(&pupils, &national, &options)?.to_dataframe()
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
+}
+
+#[pyfunction]
+#[pyo3(signature = (pupils, phase))]
+fn read_pupils(
+    py: Python<'_>,
+    pupils: &Bound<'_, PyAny>,
+    phase: Option<&str>,
+) -> PyResult<PyDataFrame> {
+    let phase: Option<Phase> = parse(phase)?;
+    let pupils = Table::from_py(pupils)?;
+    py.detach(move || pupils.pupils(phase)?.to_dataframe())
+        .map(PyDataFrame)
+        .map_err(to_py)
+}
+
+fn reference_frame(figures: &NationalFigures) -> attain::Result<DataFrame> {
+    let mut text = Vec::new();
+    figures.write_reference(&mut text, "national figures")?;
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema_overwrite(Some(std::sync::Arc::new(Schema::from_iter([
+            Field::new("phase".into(), DataType::String),
+            Field::new("year".into(), DataType::Int32),
+            Field::new("measure".into(), DataType::String),
+            Field::new("group".into(), DataType::String),
+            Field::new("value".into(), DataType::Float64),
+            Field::new("n".into(), DataType::Int64),
+        ]))))
+        .into_reader_with_file_handle(std::io::Cursor::new(text))
+        .finish()
+        .map_err(|e| Error::table("national figures", e))
+}
+
+#[pyfunction]
+#[pyo3(signature = (phase, scale, la, years, seed))]
+fn synth(
+    py: Python<'_>,
+    phase: &str,
+    scale: &str,
+    la: u16,
+    years: Vec<u16>,
+    seed: u64,
+) -> PyResult<(PyDataFrame, PyDataFrame)> {
+    let phase: Phase = phase.parse().map_err(to_py)?;
+    let scale: Scale = scale.parse().map_err(to_py)?;
+    let options = SynthOptions {
+        scale,
+        la_code: la,
+        years,
+        seed,
+    };
+    py.detach(move || {
+        let data = attain::synth::synthesise(&options, phase)?;
+        Ok((
+            PyDataFrame(data.pupils.to_dataframe()?),
+            PyDataFrame(reference_frame(&data.national)?),
+        ))
+    })
+    .map_err(to_py)
+}
+
+#[pyfunction]
+fn sample(py: Python<'_>, phase: &str) -> PyResult<PyDataFrame> {
+    let phase: Phase = phase.parse().map_err(to_py)?;
+    py.detach(move || attain::datasets::sample(phase)?.to_dataframe())
+        .map(PyDataFrame)
+        .map_err(to_py)
+}
+
+#[pyfunction]
+fn national_reference() -> PyResult<PyDataFrame> {
+    attain::datasets::national_reference()
+        .and_then(|f| reference_frame(&f))
+        .map(PyDataFrame)
+        .map_err(to_py)
+}
+
+#[pyfunction]
+fn sample_national() -> PyResult<PyDataFrame> {
+    attain::datasets::sample_national()
+        .and_then(|f| reference_frame(&f))
+        .map(PyDataFrame)
+        .map_err(to_py)
+}
+
+#[pymodule]
+fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("AttainError", py.get_type::<AttainError>())?;
+    m.add("ValidationError", py.get_type::<ValidationError>())?;
+    m.add("UsageError", py.get_type::<UsageError>())?;
+    m.add("FileError", py.get_type::<FileError>())?;
+    m.add("GAP_COLUMNS", attain::gaps::COLUMNS.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(gaps, m)?)?;
+    m.add_function(wrap_pyfunction!(read_pupils, m)?)?;
+    m.add_function(wrap_pyfunction!(synth, m)?)?;
+    m.add_function(wrap_pyfunction!(sample, m)?)?;
+    m.add_function(wrap_pyfunction!(national_reference, m)?)?;
+    m.add_function(wrap_pyfunction!(sample_national, m)?)?;
+    Ok(())
+}

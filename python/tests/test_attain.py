@@ -1,0 +1,130 @@
+"""The Python package: the same table as the CLI, every input kind, readable errors."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+
+import pandas as pd
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import attain
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "datasets" / "sample"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+CLI = pathlib.Path(os.environ.get("ATTAIN_CLI", TARGET / "debug" / "attain"))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLI), *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("phase", ["eyfs", "phonics", "ks1", "ks2", "ks4"])
+def test_gaps_equals_the_cli_cell_for_cell(tmp_path: pathlib.Path, phase: str) -> None:
+    out = tmp_path / "gaps.parquet"
+    done = cli("gaps", "--pupils", str(SAMPLE / f"{phase}.csv"), "--national", str(SAMPLE / "national.csv"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    from_cli = pl.read_parquet(out)
+    from_python = attain.gaps(SAMPLE / f"{phase}.csv", national=SAMPLE / "national.csv")
+    assert from_python.columns == attain.GAP_COLUMNS
+    assert_frame_equal(from_python, from_cli, check_exact=True)
+
+
+def test_csv_output_matches_too(tmp_path: pathlib.Path) -> None:
+    done = cli("gaps", "--pupils", str(SAMPLE / "ks2.csv"), "--national", str(SAMPLE / "national.csv"))
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "gaps.csv"
+    out.write_text(done.stdout)
+    table = attain.gaps(str(SAMPLE / "ks2.csv"), national=str(SAMPLE / "national.csv"))
+    from_cli = pl.read_csv(out, schema=table.schema)
+    assert_frame_equal(table, from_cli, check_exact=True)
+
+
+def test_path_polars_and_pandas_inputs_agree() -> None:
+    by_path = attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", min_cohort=0)
+    pupils = attain.read_pupils(SAMPLE / "ks4.csv")
+    national = pl.read_csv(SAMPLE / "national.csv")
+    by_polars = attain.gaps(pupils, national=national, min_cohort=0)
+    by_pandas = attain.gaps(pupils.to_pandas(), national=national.to_pandas(), min_cohort=0)
+    assert_frame_equal(by_path, by_polars, check_exact=True)
+    assert_frame_equal(by_path, by_pandas, check_exact=True)
+
+
+def test_pandas_nullable_and_object_dtypes_load() -> None:
+    frame = pd.read_csv(SAMPLE / "ks2.csv", dtype={"ks2_writ": "object", "sen": "object", "pupil_id": "object"})
+    assert frame["ks2_read"].dtype == "float64"  # pandas' int-with-gaps
+    nullable = frame.convert_dtypes()
+    assert str(nullable["ks2_read"].dtype) == "Int64"
+    expected = attain.gaps(SAMPLE / "ks2.csv", levels=["la"])
+    assert_frame_equal(attain.gaps(frame, levels=["la"]), expected, check_exact=True)
+    assert_frame_equal(attain.gaps(nullable, levels=("la",)), expected, check_exact=True)
+
+
+def test_national_pupils_and_levels() -> None:
+    table = attain.gaps(SAMPLE / "ks2.csv", national_pupils=SAMPLE / "ks2.csv", levels="national", min_cohort=0)
+    assert set(table["level"]) == {"national"}
+    assert (table["unit"] == "E92000001").all()
+    assert_frame_equal(table.select("value_member"), table.select(pl.col("national_member").alias("value_member")))
+
+
+def test_validation_errors_carry_their_fields(tmp_path: pathlib.Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pupil_id,year,urn,la_code,fsm,disadvantaged,sen,cla,gld\na,2024,1,883,0,0,X,0,true\n")
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.gaps(bad)
+    error = caught.value
+    assert isinstance(error, attain.AttainError)
+    assert (error.file, error.row, error.column, error.value) == (str(bad), 2, "sen", "X")
+    assert "K (SEN support)" in error.expected
+    assert str(bad) in str(error)
+
+
+def test_validation_errors_on_a_dataframe_name_row_and_column() -> None:
+    pupils = attain.read_pupils(SAMPLE / "eyfs.csv").with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("maybe")).otherwise(pl.col("fsm").cast(pl.String)).alias("fsm")
+    )
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.gaps(pupils)
+    error = caught.value
+    assert (error.file, error.row, error.column, error.value) == ("DataFrame", 6, "fsm", "maybe")
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.read_pupils(pupils.to_pandas())
+    assert (caught.value.row, caught.value.column) == (6, "fsm")
+
+
+def test_other_errors() -> None:
+    with pytest.raises(attain.UsageError):
+        attain.gaps(SAMPLE / "ks2.csv", phase="ks3")
+    with pytest.raises(attain.UsageError):
+        attain.gaps(SAMPLE / "ks2.csv", levels=["region"])
+    with pytest.raises(attain.UsageError):
+        attain.gaps(42)  # type: ignore[arg-type]
+    with pytest.raises(attain.FileError) as caught:
+        attain.gaps("no/such/file.csv")
+    assert caught.value.file == "no/such/file.csv"
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.gaps(SAMPLE / "ks2.csv", national=pl.DataFrame({"phase": ["ks2"], "year": [2024], "measure": ["nope"], "group": ["all"], "value": [1.0]}))
+    assert (caught.value.file, caught.value.row, caught.value.column) == ("DataFrame", 2, "measure")
+
+
+def test_datasets_ship_inside_the_package() -> None:
+    ks2 = attain.datasets.sample("ks2")
+    assert ks2.columns[:8] == ["pupil_id", "year", "urn", "la_code", "fsm", "disadvantaged", "sen", "cla"]
+    assert set(ks2["la_code"]) == {883}
+    national = attain.datasets.national()
+    assert national.filter(pl.col("measure") == "ks2.rwm_exp", pl.col("year") == 2019, pl.col("group") == "disadvantaged")["value"].item() == 51.0
+    table = attain.gaps(attain.datasets.sample("ks2"), national=attain.datasets.national())
+    assert table.height > 0
+    assert_frame_equal(attain.datasets.sample_national(), pl.read_csv(SAMPLE / "national.csv", schema=attain.datasets.sample_national().schema))
+
+
+def test_synth_is_seeded() -> None:
+    first = attain.synth("eyfs", years=[2023], seed=7)
+    second = attain.synth("eyfs", years=[2023], seed=7)
+    assert_frame_equal(first.pupils, second.pupils)
+    assert set(first.pupils["la_code"]) == {883}
+    assert first.national.filter(pl.col("group") == "all")["n"].item() > 500_000

@@ -1,0 +1,211 @@
+//! End-to-end: the `attain` binary on the shipped sample data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn attain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attain"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = attain(args);
+    assert!(
+        output.status.success(),
+        "attain {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+const HEADER: &str = "phase,year,level,unit,measure,group,n_member,value_member,ci_low,ci_high,n_comparison,value_comparison,gap,gap_ci_low,gap_ci_high,national_member,national_comparison,gap_to_national,national_gap,gap_vs_national_gap,suppressed";
+
+#[test]
+fn gaps_prints_the_full_table_for_the_sample_ks2_file() {
+    let csv = ok(&[
+        "gaps",
+        "--phase",
+        "ks2",
+        "--pupils",
+        "datasets/sample/ks2.csv",
+        "--national",
+        "datasets/sample/national.csv",
+    ]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(HEADER));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // Every (year, unit) has 4 measures x 7 groups.
+    let sample = std::fs::read_to_string(root().join("datasets/sample/ks2.csv")).unwrap();
+    let mut units = std::collections::BTreeSet::new();
+    for line in sample.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        units.insert((f[1].to_owned(), f[2].to_owned()));
+    }
+    let years = units
+        .iter()
+        .map(|(y, _)| y.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    assert_eq!(rows.len(), (units.len() + 2 * years) * 4 * 7);
+    assert!(rows.iter().all(|r| r.len() == 21));
+    let la_disadvantaged = rows
+        .iter()
+        .find(|r| {
+            r[1] == "2024"
+                && r[2] == "la"
+                && r[3] == "883"
+                && r[4] == "ks2.rwm_exp"
+                && r[5] == "disadvantaged"
+        })
+        .unwrap();
+    for cell in &la_disadvantaged[6..20] {
+        assert!(!cell.is_empty(), "{la_disadvantaged:?}");
+    }
+    // Tiny schools are suppressed somewhere in the sample.
+    assert!(rows.iter().any(|r| r[20] == "true" && r[7].is_empty()));
+}
+
+#[test]
+fn data_folder_runs_every_phase_and_formats_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("gaps.parquet");
+    let json = dir.path().join("gaps.json");
+    ok(&[
+        "gaps",
+        "--data",
+        "datasets/sample",
+        "--out",
+        parquet.to_str().unwrap(),
+    ]);
+    ok(&[
+        "gaps",
+        "--data",
+        "datasets/sample",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    let csv = ok(&["gaps", "--data", "datasets/sample"]);
+    let frame = ParquetReader::new(std::fs::File::open(&parquet).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(frame.height(), csv.lines().count() - 1);
+    assert_eq!(
+        frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        HEADER
+    );
+    let phases: std::collections::BTreeSet<_> = frame
+        .column("phase")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(phases.len(), 5);
+    let json = std::fs::read_to_string(json).unwrap();
+    assert!(json.starts_with("[{\"phase\":\"eyfs\""), "{}", &json[..80]);
+    assert_eq!(json.matches("\"phase\":").count(), frame.height());
+}
+
+#[test]
+fn national_pupils_give_the_national_rows_and_figures() {
+    let csv = ok(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks4.csv",
+        "--national-pupils",
+        "datasets/sample/ks4.csv",
+        "--level",
+        "national",
+        "--min-cohort",
+        "0",
+    ]);
+    for line in csv.lines().skip(1) {
+        let r: Vec<&str> = line.split(',').collect();
+        assert_eq!((r[2], r[3]), ("national", "E92000001"));
+        assert_eq!(
+            r[7], r[15],
+            "national_member is the national row's own value: {line}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_precise_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(
+        &path,
+        "pupil_id,year,urn,la_code,fsm,disadvantaged,sen,cla,gld\na,2024,1,883,0,0,N,0,maybe\n",
+    )
+    .unwrap();
+    let output = attain(&["gaps", "--pupils", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(
+            "bad.csv, row 2, column `gld`: found \"maybe\", expected true/false, 1/0 or Y/N"
+        ),
+        "{message}"
+    );
+    let output = attain(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks2.csv",
+        "--level",
+        "region",
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown level"));
+}
+
+#[test]
+fn synth_reproduces_the_shipped_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&[
+        "synth",
+        "--seed",
+        "2024",
+        "--la",
+        "883",
+        "--years",
+        "2022-2024",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    for name in [
+        "eyfs.csv",
+        "phonics.csv",
+        "ks1.csv",
+        "ks2.csv",
+        "ks4.csv",
+        "national.csv",
+    ] {
+        let fresh = std::fs::read(dir.path().join(name)).unwrap();
+        let shipped = std::fs::read(root().join("datasets/sample").join(name)).unwrap();
+        assert!(
+            fresh == shipped,
+            "{name} differs from datasets/sample/{name}"
+        );
+    }
+}
