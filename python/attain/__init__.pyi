@@ -14,6 +14,19 @@ from ._attain import FileError as FileError
 from ._attain import UsageError as UsageError
 from ._attain import ValidationError as ValidationError
 
+__all__ = [
+    "AttainError",
+    "FileError",
+    "GAP_COLUMNS",
+    "Synthetic",
+    "UsageError",
+    "ValidationError",
+    "datasets",
+    "gaps",
+    "read_pupils",
+    "synth",
+]
+
 __version__: str
 GAP_COLUMNS: List[str]
 

@@ -4,6 +4,21 @@ from typing import List, Optional, Tuple, Union
 
 import polars as pl
 
+__all__ = [
+    "AttainError",
+    "FileError",
+    "GAP_COLUMNS",
+    "UsageError",
+    "ValidationError",
+    "gaps",
+    "national_reference",
+    "read_pupils",
+    "sample",
+    "sample_national",
+    "synth",
+    "__version__",
+]
+
 __version__: str
 GAP_COLUMNS: List[str]
 

@@ -2,6 +2,8 @@
 
 import polars as pl
 
+__all__ = ["national", "sample", "sample_national"]
+
 def sample(phase: str) -> pl.DataFrame:
     """The synthetic sample LA's pupils (LA 883, 2022-2024) for a phase."""
 

@@ -101,7 +101,7 @@ enum Table {
 impl Table {
     fn from_py(object: &Bound<'_, PyAny>) -> PyResult<Table> {
         if let Ok(path) = object.cast::<PyString>() {
-            return Ok(Table::Path(path.to_str()?.to_owned()));
+            return Ok(Table::Path(path.to_cow()?.into_owned()));
         }
         Ok(Table::Frame(object.extract::<PyDataFrame>()?.0))
     }

@@ -106,9 +106,9 @@ def test_other_errors() -> None:
     with pytest.raises(attain.FileError) as caught:
         attain.gaps("no/such/file.csv")
     assert caught.value.file == "no/such/file.csv"
-    with pytest.raises(attain.ValidationError) as caught:
+    with pytest.raises(attain.ValidationError) as invalid:
         attain.gaps(SAMPLE / "ks2.csv", national=pl.DataFrame({"phase": ["ks2"], "year": [2024], "measure": ["nope"], "group": ["all"], "value": [1.0]}))
-    assert (caught.value.file, caught.value.row, caught.value.column) == ("DataFrame", 2, "measure")
+    assert (invalid.value.file, invalid.value.row, invalid.value.column) == ("DataFrame", 2, "measure")
 
 
 def test_datasets_ship_inside_the_package() -> None:
