@@ -209,3 +209,73 @@ fn synth_reproduces_the_shipped_sample() {
         );
     }
 }
+
+#[test]
+fn several_pupil_files_of_one_phase_make_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(root().join("datasets/sample/ks2.csv")).unwrap();
+    let mut lines = sample.lines();
+    let header = lines.next().unwrap();
+    let mut files = Vec::new();
+    for year in ["2022", "2023", "2024"] {
+        let path = dir.path().join(format!("ks2_{year}.csv"));
+        let rows: Vec<&str> = sample
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some(year))
+            .collect();
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        files.push(path);
+    }
+    let mut args = vec!["gaps", "--national", "datasets/sample/national.csv"];
+    for file in &files {
+        args.extend(["--pupils", file.to_str().unwrap()]);
+    }
+    let split = ok(&args);
+    let whole = ok(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks2.csv",
+        "--national",
+        "datasets/sample/national.csv",
+    ]);
+    assert_eq!(split, whole);
+}
+
+#[test]
+fn io_floor_writes_a_table_of_the_gap_tables_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let pupils = dir.path().join("ks4.parquet");
+    let floor = dir.path().join("floor.parquet");
+    let real = dir.path().join("gaps.parquet");
+    let frame = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(root().join("datasets/sample/ks4.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    ParquetWriter::new(std::fs::File::create(&pupils).unwrap())
+        .finish(&mut frame.clone())
+        .unwrap();
+    ok(&[
+        "io-floor",
+        "--pupils",
+        pupils.to_str().unwrap(),
+        "--out",
+        floor.to_str().unwrap(),
+    ]);
+    ok(&[
+        "gaps",
+        "--pupils",
+        pupils.to_str().unwrap(),
+        "--out",
+        real.to_str().unwrap(),
+    ]);
+    let read = |p: &Path| {
+        ParquetReader::new(std::fs::File::open(p).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let (floor, real) = (read(&floor), read(&real));
+    assert_eq!(floor.shape(), real.shape());
+    assert_eq!(floor.schema(), real.schema());
+}

@@ -12,6 +12,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3_polars::PyDataFrame;
 
+// As in the CLI: the gap table's short-lived column buffers make glibc's
+// allocator fault in fresh pages again and again; mimalloc reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(
     attain,
     AttainError,

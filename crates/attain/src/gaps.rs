@@ -22,14 +22,14 @@
 //!
 //! Rates, their intervals and gaps are in percent / percentage points.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::groups::{Group, Population};
+use crate::groups::{Group, Population, Profile};
 use crate::measures::Measure;
 use crate::national::NationalFigures;
 use crate::phase::Phase;
@@ -218,12 +218,67 @@ impl Side {
 }
 
 impl GapTable {
+    /// An empty table with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> GapTable {
+        macro_rules! table { ($($c:ident),*) => { GapTable { $($c: Vec::with_capacity(rows),)* } } }
+        table!(
+            phase,
+            year,
+            level,
+            unit,
+            measure,
+            group,
+            n_member,
+            value_member,
+            ci_low,
+            ci_high,
+            n_comparison,
+            value_comparison,
+            gap,
+            gap_ci_low,
+            gap_ci_high,
+            national_member,
+            national_comparison,
+            gap_to_national,
+            national_gap,
+            gap_vs_national_gap,
+            suppressed
+        )
+    }
+
     pub fn len(&self) -> usize {
         self.year.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.year.is_empty()
+    }
+
+    pub fn reserve(&mut self, rows: usize) {
+        macro_rules! reserve { ($($c:ident),*) => { $(self.$c.reserve(rows);)* } }
+        reserve!(
+            phase,
+            year,
+            level,
+            unit,
+            measure,
+            group,
+            n_member,
+            value_member,
+            ci_low,
+            ci_high,
+            n_comparison,
+            value_comparison,
+            gap,
+            gap_ci_low,
+            gap_ci_high,
+            national_member,
+            national_comparison,
+            gap_to_national,
+            national_gap,
+            gap_vs_national_gap,
+            suppressed
+        );
     }
 
     /// Appends another table's rows.
@@ -312,115 +367,233 @@ impl GapTable {
 
     /// The table as a polars `DataFrame`, columns as in [`COLUMNS`].
     pub fn to_dataframe(&self) -> Result<DataFrame> {
-        let text = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
-        let numbers = |name: &str, values: &[Option<f64>]| Column::new(name.into(), values);
-        let unit_strings: Vec<String> = self.unit.iter().map(Unit::to_string).collect();
-        let columns = vec![
-            text("phase", self.phase.iter().map(|p| p.name()).collect()),
-            Column::new(
-                "year".into(),
-                self.year.iter().map(|&y| y as i32).collect::<Vec<_>>(),
-            ),
-            text("level", self.level.iter().map(|l| l.name()).collect()),
-            Column::new("unit".into(), unit_strings),
-            text("measure", self.measure.clone()),
-            text("group", self.group.iter().map(|g| g.name()).collect()),
-            Column::new(
-                "n_member".into(),
-                self.n_member.iter().map(|&n| n as i64).collect::<Vec<_>>(),
-            ),
-            numbers("value_member", &self.value_member),
-            numbers("ci_low", &self.ci_low),
-            numbers("ci_high", &self.ci_high),
-            Column::new(
-                "n_comparison".into(),
-                self.n_comparison
-                    .iter()
-                    .map(|n| n.map(|n| n as i64))
-                    .collect::<Vec<_>>(),
-            ),
-            numbers("value_comparison", &self.value_comparison),
-            numbers("gap", &self.gap),
-            numbers("gap_ci_low", &self.gap_ci_low),
-            numbers("gap_ci_high", &self.gap_ci_high),
-            numbers("national_member", &self.national_member),
-            numbers("national_comparison", &self.national_comparison),
-            numbers("gap_to_national", &self.gap_to_national),
-            numbers("national_gap", &self.national_gap),
-            numbers("gap_vs_national_gap", &self.gap_vs_national_gap),
-            Column::new("suppressed".into(), &self.suppressed),
-        ];
-        DataFrame::new_infer_height(columns).map_err(|e| Error::table("gap table", e))
+        let rows = self.len();
+        let text = |name: &str, value: &dyn Fn(usize) -> &'static str| {
+            let mut builder = StringChunkedBuilder::new(name.into(), rows);
+            (0..rows).for_each(|row| builder.append_value(value(row)));
+            builder.finish().into_column()
+        };
+        let numbers = |name: &str, values: &[Option<f64>]| {
+            Float64Chunked::from_slice_options(name.into(), values).into_column()
+        };
+        // 21 independent columns: built on every core.
+        let build = |index: usize| -> Column {
+            match index {
+                0 => text("phase", &|row| self.phase[row].name()),
+                1 => Int32Chunked::from_iter_values(
+                    "year".into(),
+                    self.year.iter().map(|&y| y as i32),
+                )
+                .into_column(),
+                2 => text("level", &|row| self.level[row].name()),
+                3 => {
+                    // Formatted into one reused buffer: no allocation a row.
+                    let mut builder = StringChunkedBuilder::new("unit".into(), rows);
+                    let mut buffer = String::with_capacity(16);
+                    for unit in &self.unit {
+                        use std::fmt::Write;
+                        buffer.clear();
+                        let _ = write!(buffer, "{unit}");
+                        builder.append_value(&buffer);
+                    }
+                    builder.finish().into_column()
+                }
+                4 => text("measure", &|row| self.measure[row]),
+                5 => text("group", &|row| self.group[row].name()),
+                6 => Int64Chunked::from_iter_values(
+                    "n_member".into(),
+                    self.n_member.iter().map(|&n| n as i64),
+                )
+                .into_column(),
+                7 => numbers("value_member", &self.value_member),
+                8 => numbers("ci_low", &self.ci_low),
+                9 => numbers("ci_high", &self.ci_high),
+                10 => Int64Chunked::from_iter_options(
+                    "n_comparison".into(),
+                    self.n_comparison.iter().map(|n| n.map(|n| n as i64)),
+                )
+                .into_column(),
+                11 => numbers("value_comparison", &self.value_comparison),
+                12 => numbers("gap", &self.gap),
+                13 => numbers("gap_ci_low", &self.gap_ci_low),
+                14 => numbers("gap_ci_high", &self.gap_ci_high),
+                15 => numbers("national_member", &self.national_member),
+                16 => numbers("national_comparison", &self.national_comparison),
+                17 => numbers("gap_to_national", &self.gap_to_national),
+                18 => numbers("national_gap", &self.national_gap),
+                19 => numbers("gap_vs_national_gap", &self.gap_vs_national_gap),
+                _ => {
+                    BooleanChunked::from_slice("suppressed".into(), &self.suppressed).into_column()
+                }
+            }
+        };
+        let columns: Vec<Column> = (0..COLUMNS.len()).into_par_iter().map(build).collect();
+        DataFrame::new(rows, columns).map_err(|e| Error::table("gap table", e))
     }
 }
 
-/// Builds the gap table of one phase from summaries of its pupils.
+/// Builds the gap table of one phase from summaries of its pupils, every
+/// year in turn.
 pub fn gap_table(local: &Summaries, national: &National, options: &GapOptions) -> Result<GapTable> {
-    let phase = local.phase;
-    let figures = match national {
-        National::Local => NationalFigures::from_summaries(local),
-        National::Pupils(summaries) => {
-            if summaries.phase != phase {
-                return Err(Error::Usage(format!(
-                    "the national pupils are {} pupils but the pupils are {phase}: give a national table of the same phase",
-                    summaries.phase
-                )));
-            }
-            NationalFigures::from_summaries(summaries)
-        }
-        National::Reference(figures) => figures.clone(),
-    };
-    let national_summaries = match national {
-        National::Local => Some(local),
-        National::Pupils(summaries) => Some(summaries),
-        National::Reference(_) => None,
-    };
-    let measures = &local.measures;
-    let years = local.years();
+    let comparison = Comparison::new(local, national)?;
     let mut table = GapTable::default();
-    for &year in &years {
+    for year in local.years() {
+        table.append(comparison.year(year, options));
+    }
+    Ok(table)
+}
+
+/// Local summaries with what they are compared against, prepared once so
+/// that the table can be built (and written) a year at a time.
+#[derive(Debug)]
+pub struct Comparison<'a> {
+    local: &'a Summaries,
+    /// The source of national rows; `None` when they come from published figures.
+    national_rows: Option<&'a Summaries>,
+    figures: NationalFigures,
+}
+
+impl<'a> Comparison<'a> {
+    pub fn new(local: &'a Summaries, national: &'a National) -> Result<Comparison<'a>> {
+        let phase = local.phase;
+        let (national_rows, figures) = match national {
+            National::Local => (Some(local), NationalFigures::from_summaries(local)),
+            National::Pupils(summaries) => {
+                if summaries.phase != phase {
+                    return Err(Error::Usage(format!(
+                        "the national pupils are {} pupils but the pupils are {phase}: give a national table of the same phase",
+                        summaries.phase
+                    )));
+                }
+                (Some(summaries), NationalFigures::from_summaries(summaries))
+            }
+            National::Reference(figures) => (None, figures.clone()),
+        };
+        Ok(Comparison {
+            local,
+            national_rows,
+            figures,
+        })
+    }
+
+    /// The gap table's rows for one year.
+    pub fn year(&self, year: u16, options: &GapOptions) -> GapTable {
+        let mut table = GapTable::default();
+        self.year_in_batches(year, options, |batch| {
+            table.append(batch);
+            Ok(())
+        })
+        .expect("collecting batches cannot fail");
+        table
+    }
+
+    /// The gap table's rows for one year, handed to `each` a few thousand
+    /// units at a time and in order, so that a caller writing them out never
+    /// holds the whole table.
+    pub fn year_in_batches(
+        &self,
+        year: u16,
+        options: &GapOptions,
+        mut each: impl FnMut(GapTable) -> Result<()>,
+    ) -> Result<()> {
+        const UNITS_PER_BATCH: usize = 4096;
+        let phase = self.local.phase;
+        let measures = &self.local.measures;
+        let width = measures.len();
+        // The national pair of every measure and group, looked up once.
+        let national: Vec<[(Option<f64>, Option<f64>); Group::ALL.len()]> = measures
+            .iter()
+            .map(|measure| {
+                Group::ALL.map(|group| national_pair(&self.figures, year, measure, group))
+            })
+            .collect();
         for &level in &options.levels {
             let source = if level == Level::National {
-                national_summaries
+                self.national_rows
             } else {
-                Some(local)
+                Some(self.local)
             };
             let Some(source) = source else {
-                push_reference_rows(&mut table, phase, year, measures, &figures);
+                let mut table = GapTable::default();
+                push_reference_rows(&mut table, phase, year, measures, &self.figures);
+                each(table)?;
                 continue;
             };
-            for (unit, per_profile) in units(source, year, level) {
-                for (index, &measure) in measures.iter().enumerate() {
-                    for group in Group::ALL {
-                        let member = Summaries::population(
-                            &per_profile,
-                            measures.len(),
-                            index,
-                            group.members(),
-                        );
-                        let comparison = group.comparison().map(|population| {
-                            Summaries::population(&per_profile, measures.len(), index, population)
-                        });
-                        let gap_interval = comparison
-                            .and_then(|c| member.difference_interval(&c, measure.kind()))
-                            .map(|i| (i.low, i.high));
-                        let national = national_pair(&figures, year, measure, group);
-                        table.push(
-                            (phase, year, level, unit),
-                            measure,
-                            group,
-                            Side::of(&member, measure),
-                            comparison.map(|c| Side::of(&c, measure)),
-                            gap_interval,
-                            national,
-                            options.suppression,
-                        );
-                    }
+            let (cells, units) = units(source, year, level);
+            for batch in units.chunks(UNITS_PER_BATCH) {
+                // Units are independent: their rows are built on every core,
+                // in order, each task summing a unit's cells into one reused
+                // buffer.
+                let parts: Vec<GapTable> = batch
+                    .par_chunks(512)
+                    .map(|chunk| {
+                        let mut part =
+                            GapTable::with_capacity(chunk.len() * width * Group::ALL.len());
+                        let mut per_profile = vec![Summary::default(); Profile::COUNT * width];
+                        for (unit, range) in chunk {
+                            per_profile.fill(Summary::default());
+                            for &cell in &cells[range.clone()] {
+                                let start = source.cells[cell].profile.index() * width;
+                                for (total, part) in per_profile[start..start + width]
+                                    .iter_mut()
+                                    .zip(source.of_cell(cell))
+                                {
+                                    total.merge(part);
+                                }
+                            }
+                            self.push_unit(
+                                &mut part,
+                                (phase, year, level, *unit),
+                                &per_profile,
+                                &national,
+                                options.suppression,
+                            );
+                        }
+                        part
+                    })
+                    .collect();
+                let mut table = GapTable::with_capacity(parts.iter().map(GapTable::len).sum());
+                for part in parts {
+                    table.append(part);
                 }
+                each(table)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn push_unit(
+        &self,
+        table: &mut GapTable,
+        key: (Phase, u16, Level, Unit),
+        per_profile: &[Summary],
+        national: &[[(Option<f64>, Option<f64>); Group::ALL.len()]],
+        suppression: Suppression,
+    ) {
+        let measures = &self.local.measures;
+        for (index, &measure) in measures.iter().enumerate() {
+            for (group_index, group) in Group::ALL.into_iter().enumerate() {
+                let member =
+                    Summaries::population(per_profile, measures.len(), index, group.members());
+                let comparison = group.comparison().map(|population| {
+                    Summaries::population(per_profile, measures.len(), index, population)
+                });
+                let gap_interval = comparison
+                    .and_then(|c| member.difference_interval(&c, measure.kind()))
+                    .map(|i| (i.low, i.high));
+                table.push(
+                    key,
+                    measure,
+                    group,
+                    Side::of(&member, measure),
+                    comparison.map(|c| Side::of(&c, measure)),
+                    gap_interval,
+                    national[index][group_index],
+                    suppression,
+                );
             }
         }
     }
-    Ok(table)
 }
 
 fn national_pair(
@@ -470,22 +643,29 @@ fn push_reference_rows(
 
 /// The per-profile summaries of every unit of a level in one year, in unit
 /// order.
-fn units(summaries: &Summaries, year: u16, level: Level) -> BTreeMap<Unit, Vec<Summary>> {
-    let mut units: BTreeMap<Unit, Vec<Summary>> = BTreeMap::new();
-    let width = summaries.of_place(0).len();
-    for (index, place) in summaries.places.iter().enumerate() {
-        if place.year != year {
-            continue;
-        }
-        let unit = unit_of(place, level);
-        let totals = units
-            .entry(unit)
-            .or_insert_with(|| vec![Summary::default(); width]);
-        for (total, part) in totals.iter_mut().zip(summaries.of_place(index)) {
-            total.merge(part);
+/// The cells of every unit of a level in one year: cell indices grouped by
+/// unit, and each unit's range of them, in unit order.
+fn units(
+    summaries: &Summaries,
+    year: u16,
+    level: Level,
+) -> (Vec<usize>, Vec<(Unit, std::ops::Range<usize>)>) {
+    let mut keyed: Vec<(Unit, usize)> = summaries
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, cell)| cell.place.year == year)
+        .map(|(index, cell)| (unit_of(&cell.place, level), index))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut runs: Vec<(Unit, std::ops::Range<usize>)> = Vec::new();
+    for (position, (unit, _)) in keyed.iter().enumerate() {
+        match runs.last_mut() {
+            Some((last, range)) if last == unit => range.end = position + 1,
+            _ => runs.push((*unit, position..position + 1)),
         }
     }
-    units
+    (keyed.into_iter().map(|(_, cell)| cell).collect(), runs)
 }
 
 fn unit_of(place: &Place, level: Level) -> Unit {

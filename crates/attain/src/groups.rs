@@ -50,7 +50,7 @@ impl Sen {
 
 /// A pupil's characteristics, packed: bit 0 disadvantaged, bit 1 FSM, bit 2
 /// looked after, bits 3–4 SEN provision. Values run from 0 to 23.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Profile(u8);
 
 impl Profile {
@@ -151,11 +151,18 @@ impl Population {
         }
     }
 
-    /// The profiles in this population, as a 24-bit mask.
+    /// The profiles in this population, as a 24-bit mask (computed once:
+    /// it is asked for twice a row of the gap table).
     pub fn profile_mask(self) -> u32 {
-        (0..Profile::COUNT)
-            .filter(|&index| self.contains(Profile::from_index(index)))
-            .fold(0, |mask, index| mask | 1 << index)
+        static MASKS: std::sync::OnceLock<[u32; Population::ALL.len()]> =
+            std::sync::OnceLock::new();
+        MASKS.get_or_init(|| {
+            Population::ALL.map(|population| {
+                (0..Profile::COUNT)
+                    .filter(|&index| population.contains(Profile::from_index(index)))
+                    .fold(0, |mask, index| mask | 1 << index)
+            })
+        })[self as usize]
     }
 }
 

@@ -89,7 +89,7 @@ pub use national::{NationalFigure, NationalFigures};
 pub use phase::{Phase, TaCode};
 pub use pupils::PupilTable;
 pub use report::Format;
-pub use summary::{summarise, Summaries, Summary};
+pub use summary::{summarise, summarise_files, Summaries, Summary};
 pub use suppression::Suppression;
 
 /// The gap table for one phase's pupils: summarise, then compare.

@@ -86,31 +86,23 @@ impl NationalFigures {
         let mut figures = NationalFigures::default();
         let measures = summaries.measures.len();
         for year in summaries.years() {
-            let mut per_profile = vec![Default::default(); summaries.of_place(0).len()];
-            for (place, _) in summaries
-                .places
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.year == year)
-            {
-                for (total, part) in per_profile.iter_mut().zip(summaries.of_place(place)) {
-                    crate::summary::Summary::merge(total, part);
-                }
-            }
-            for (index, measure) in summaries.measures.iter().enumerate() {
-                for population in Population::ALL {
-                    let summary = Summaries::population(&per_profile, measures, index, population);
-                    let kind = measure.kind();
-                    if let Some(value) = summary.value(kind) {
-                        figures.insert(
-                            year,
-                            measure,
-                            population,
-                            NationalFigure {
-                                value,
-                                n: Some(summary.n(kind)),
-                            },
-                        );
+            for per_profile in summaries.by_unit(year, |_| ()).values() {
+                for (index, measure) in summaries.measures.iter().enumerate() {
+                    for population in Population::ALL {
+                        let summary =
+                            Summaries::population(per_profile, measures, index, population);
+                        let kind = measure.kind();
+                        if let Some(value) = summary.value(kind) {
+                            figures.insert(
+                                year,
+                                measure,
+                                population,
+                                NationalFigure {
+                                    value,
+                                    n: Some(summary.n(kind)),
+                                },
+                            );
+                        }
                     }
                 }
             }

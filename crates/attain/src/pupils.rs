@@ -25,6 +25,7 @@ use std::io::Read;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
@@ -86,6 +87,9 @@ pub struct PupilTable {
     pub phase: Phase,
     /// Where the table came from, for messages.
     pub source: String,
+    /// Data rows of the source before this table's first row (non-zero for
+    /// a chunk of a larger file), so that messages name the file's rows.
+    pub first_row: u64,
     pub pupil_id: PupilIds,
     pub year: Vec<u16>,
     pub urn: Vec<u32>,
@@ -158,11 +162,25 @@ impl PupilTable {
         let mut magic = [0u8; 4];
         let mut file = File::open(path).map_err(|e| Error::io(&source, e))?;
         let read = file.read(&mut magic).map_err(|e| Error::io(&source, e))?;
+        let mut table = None;
+        let store = |chunk: PupilTable| {
+            table = Some(chunk);
+            Ok(())
+        };
         if read == 4 && &magic == b"PAR1" {
-            read_parquet(path, &source, phase)
+            read_parquet(path, &source, phase, usize::MAX, store)?;
         } else {
-            read_csv(path, &source, phase)
+            read_csv(
+                file_again(path, &source)?,
+                &source,
+                phase,
+                usize::MAX,
+                store,
+            )?;
         }
+        let table = table.expect("a file with no pupils is refused before this");
+        check_unique_ids(&table)?;
+        Ok(table)
     }
 
     /// Validates a polars `DataFrame` with the same rules as a file.
@@ -235,6 +253,33 @@ impl PupilTable {
             });
         }
         DataFrame::new_infer_height(columns).map_err(|e| Error::table(&self.source, e))
+    }
+}
+
+fn file_again(path: &Path, source: &str) -> Result<File> {
+    File::open(path).map_err(|e| Error::io(source, e))
+}
+
+/// Reads a pupil file (CSV or Parquet) in chunks of at most `chunk_rows`
+/// pupils, validating each and handing it to `each`, so that a file larger
+/// than memory can be summarised. Pupil identifiers are not checked for
+/// duplicates here: feed every chunk to a [`UniqueIds`]. Returns the phase.
+pub fn read_chunks(
+    path: impl AsRef<Path>,
+    phase: Option<Phase>,
+    chunk_rows: usize,
+    each: impl FnMut(PupilTable) -> Result<()>,
+) -> Result<Phase> {
+    let path = path.as_ref();
+    let source = path.display().to_string();
+    let mut magic = [0u8; 4];
+    let read = file_again(path, &source)?
+        .read(&mut magic)
+        .map_err(|e| Error::io(&source, e))?;
+    if read == 4 && &magic == b"PAR1" {
+        read_parquet(path, &source, phase, chunk_rows, each)
+    } else {
+        read_csv(file_again(path, &source)?, &source, phase, chunk_rows, each)
     }
 }
 
@@ -372,6 +417,9 @@ fn text_of(cell: Cell<'_>) -> Option<&str> {
 /// Validated columns as they are built, row by row or column by column.
 struct Builder<'s> {
     source: &'s str,
+    /// Data rows read before this chunk.
+    row_offset: u64,
+    phase: Phase,
     strictness: Strictness,
     columns: Vec<&'static OutcomeColumn>,
     pupil_id: PupilIds,
@@ -389,6 +437,7 @@ impl<'s> Builder<'s> {
     fn new(
         source: &'s str,
         strictness: Strictness,
+        phase: Phase,
         columns: Vec<&'static OutcomeColumn>,
         rows: usize,
     ) -> Self {
@@ -404,6 +453,8 @@ impl<'s> Builder<'s> {
             .collect();
         Builder {
             source,
+            row_offset: 0,
+            phase,
             strictness,
             columns,
             pupil_id: PupilIds::default(),
@@ -448,7 +499,7 @@ impl<'s> Builder<'s> {
             let shown = cell.shown();
             Error::invalid(
                 self.source,
-                Some(index as u64 + 2),
+                Some(self.row_offset + index as u64 + 2),
                 Some(name),
                 Some(&shown),
                 expected,
@@ -513,53 +564,189 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn finish(self, phase: Phase) -> Result<PupilTable> {
-        if self.year.is_empty() {
-            return Err(Error::invalid(
-                self.source,
-                None,
-                None,
-                None,
-                "a header row and at least one pupil row",
-            ));
+    fn len(&self) -> usize {
+        self.year.len()
+    }
+
+    fn reserve(&mut self, field: Field, rows: usize) {
+        match field {
+            Field::PupilId => self.pupil_id.ends.reserve(rows),
+            Field::Year => self.year.reserve(rows),
+            Field::Urn => self.urn.reserve(rows),
+            Field::LaCode => self.la_code.reserve(rows),
+            Field::Fsm => self.fsm.reserve(rows),
+            Field::Disadvantaged => self.disadvantaged.reserve(rows),
+            Field::Sen => self.sen.reserve(rows),
+            Field::Cla => self.cla.reserve(rows),
+            Field::Outcome(i) => match &mut self.outcomes[i] {
+                Outcome::Flag(v) => v.reserve(rows),
+                Outcome::Number(v) => v.reserve(rows),
+                Outcome::Code(v) => v.reserve(rows),
+            },
         }
-        let profile = (0..self.year.len())
+    }
+
+    /// Takes one field's validated values from a builder that read only it.
+    fn adopt(&mut self, field: Field, mut part: Builder) {
+        use std::mem::take;
+        match field {
+            Field::PupilId => self.pupil_id = take(&mut part.pupil_id),
+            Field::Year => self.year = take(&mut part.year),
+            Field::Urn => self.urn = take(&mut part.urn),
+            Field::LaCode => self.la_code = take(&mut part.la_code),
+            Field::Fsm => self.fsm = take(&mut part.fsm),
+            Field::Disadvantaged => self.disadvantaged = take(&mut part.disadvantaged),
+            Field::Sen => self.sen = take(&mut part.sen),
+            Field::Cla => self.cla = take(&mut part.cla),
+            Field::Outcome(i) => {
+                self.outcomes[i] =
+                    std::mem::replace(&mut part.outcomes[i], Outcome::Flag(Vec::new()))
+            }
+        }
+    }
+
+    /// The rows built so far as a table; the builder starts a new chunk.
+    fn take(&mut self) -> PupilTable {
+        let phase = self.phase;
+        let rows = self.len();
+        let profile = (0..rows)
             .map(|i| Profile::new(self.disadvantaged[i], self.fsm[i], self.cla[i], self.sen[i]))
             .collect();
+        let outcomes = self
+            .outcomes
+            .iter_mut()
+            .map(|values| match values {
+                Outcome::Flag(v) => Outcome::Flag(std::mem::take(v)),
+                Outcome::Number(v) => Outcome::Number(std::mem::take(v)),
+                Outcome::Code(v) => Outcome::Code(std::mem::take(v)),
+            })
+            .collect::<Vec<_>>();
         let table = PupilTable {
             phase,
             source: self.source.to_owned(),
-            pupil_id: self.pupil_id,
-            year: self.year,
-            urn: self.urn,
-            la_code: self.la_code,
+            first_row: self.row_offset,
+            pupil_id: std::mem::take(&mut self.pupil_id),
+            year: std::mem::take(&mut self.year),
+            urn: std::mem::take(&mut self.urn),
+            la_code: std::mem::take(&mut self.la_code),
             profile,
-            outcomes: self.columns.into_iter().zip(self.outcomes).collect(),
+            outcomes: self.columns.iter().copied().zip(outcomes).collect(),
         };
-        check_unique_ids(&table)?;
-        Ok(table)
+        self.fsm.clear();
+        self.disadvantaged.clear();
+        self.cla.clear();
+        self.sen.clear();
+        self.row_offset += rows as u64;
+        table
+    }
+}
+
+fn no_pupils(source: &str) -> Error {
+    Error::invalid(
+        source,
+        None,
+        None,
+        None,
+        "a header row and at least one pupil row",
+    )
+}
+
+/// A 64-bit fingerprint of a pupil's year and identifier.
+fn fingerprint(year: u16, id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), year as u64)
+}
+
+/// Checks that pupil identifiers are unique within a year, over one table
+/// or many chunks, in 8 bytes a pupil.
+///
+/// Fingerprints of (year, pupil_id) are collected and sorted; only pupils
+/// whose fingerprint repeats (a duplicate, or very rarely two identifiers
+/// with the same hash) are then compared exactly, in a second look at the
+/// data. A hash set of the identifiers themselves would hold every string.
+#[derive(Debug, Default)]
+pub struct UniqueIds {
+    fingerprints: Vec<u64>,
+}
+
+impl UniqueIds {
+    pub fn add(&mut self, table: &PupilTable) {
+        self.fingerprints.extend(
+            table
+                .pupil_id
+                .iter()
+                .zip(&table.year)
+                .map(|(id, &year)| fingerprint(year, id)),
+        );
+    }
+
+    /// The fingerprints seen more than once; empty when every pupil is unique.
+    pub fn repeated(mut self) -> DuplicateFinder {
+        use rayon::slice::ParallelSliceMut;
+        self.fingerprints.par_sort_unstable();
+        let mut suspects: Vec<u64> = self
+            .fingerprints
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        suspects.dedup();
+        DuplicateFinder {
+            suspects,
+            seen: FxHashMap::default(),
+        }
+    }
+}
+
+/// The exact second look of [`UniqueIds`]: shown the pupils again, in order,
+/// it finds the first real duplicate.
+#[derive(Debug)]
+pub struct DuplicateFinder {
+    suspects: Vec<u64>,
+    seen: FxHashMap<(u16, String), (String, u64)>,
+}
+
+impl DuplicateFinder {
+    /// True when no fingerprint repeated: there is nothing to look at again.
+    pub fn is_clear(&self) -> bool {
+        self.suspects.is_empty()
+    }
+
+    /// Looks at a table (or the next chunk) again; fails on a duplicate.
+    pub fn scan(&mut self, table: &PupilTable) -> Result<()> {
+        if self.suspects.is_empty() {
+            return Ok(());
+        }
+        for (index, id) in table.pupil_id.iter().enumerate() {
+            let year = table.year[index];
+            if self.suspects.binary_search(&fingerprint(year, id)).is_err() {
+                continue;
+            }
+            let row = table.first_row + index as u64 + 2;
+            if let Some((source, first)) = self.seen.get(&(year, id.to_owned())) {
+                let place = if *source == table.source {
+                    String::new()
+                } else {
+                    format!(" in {source}")
+                };
+                return Err(Error::invalid(
+                    &table.source,
+                    Some(row),
+                    Some("pupil_id"),
+                    Some(id),
+                    format!("a pupil_id unique within phase and year: {id} already appears for {year}{place} at row {first}"),
+                ));
+            }
+            self.seen
+                .insert((year, id.to_owned()), (table.source.clone(), row));
+        }
+        Ok(())
     }
 }
 
 fn check_unique_ids(table: &PupilTable) -> Result<()> {
-    let mut seen: FxHashMap<(u16, &str), usize> = FxHashMap::default();
-    seen.reserve(table.len());
-    for (row, id) in table.pupil_id.iter().enumerate() {
-        if let Some(first) = seen.insert((table.year[row], id), row) {
-            return Err(Error::invalid(
-                &table.source,
-                Some(row as u64 + 2),
-                Some("pupil_id"),
-                Some(id),
-                format!(
-                    "a pupil_id unique within phase and year: {id} already appears for {} at row {}",
-                    table.year[row],
-                    first + 2
-                ),
-            ));
-        }
-    }
-    Ok(())
+    let mut ids = UniqueIds::default();
+    ids.add(table);
+    ids.repeated().scan(table)
 }
 
 /// Resolves the phase and the outcome columns to read from a header.
@@ -617,14 +804,26 @@ fn plan(
     Ok((phase, columns))
 }
 
-fn read_csv(path: &Path, source: &str, phase: Option<Phase>) -> Result<PupilTable> {
-    let file = File::open(path).map_err(|e| Error::io(source, e))?;
-    read_csv_from(file, source, phase)
-}
-
 /// Reads a pupil table from CSV text in any reader; `source` names it in
 /// error messages.
 pub fn read_csv_from(input: impl Read, source: &str, phase: Option<Phase>) -> Result<PupilTable> {
+    let mut table = None;
+    read_csv(input, source, phase, usize::MAX, |chunk| {
+        table = Some(chunk);
+        Ok(())
+    })?;
+    let table = table.expect("a file with no pupils is refused before this");
+    check_unique_ids(&table)?;
+    Ok(table)
+}
+
+fn read_csv(
+    input: impl Read,
+    source: &str,
+    phase: Option<Phase>,
+    chunk_rows: usize,
+    mut each: impl FnMut(PupilTable) -> Result<()>,
+) -> Result<Phase> {
     // The csv crate rather than polars' reader: it streams, and it reports the
     // exact record an error is in, which a multi-threaded reader cannot.
     let mut reader = csv::ReaderBuilder::new()
@@ -662,17 +861,11 @@ pub fn read_csv_from(input: impl Read, source: &str, phase: Option<Phase>) -> Re
         })
         .collect();
     if header.iter().all(String::is_empty) {
-        return Err(Error::invalid(
-            source,
-            None,
-            None,
-            None,
-            "a header row and at least one pupil row",
-        ));
+        return Err(no_pupils(source));
     }
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let (phase, columns) = plan(source, &header_refs, phase)?;
-    let mut builder = Builder::new(source, Strictness::Parquet, columns, 0);
+    let mut builder = Builder::new(source, Strictness::Parquet, phase, columns, 0);
     let fields: Vec<(Field, &'static str, usize)> = builder
         .fields()
         .into_iter()
@@ -692,7 +885,7 @@ pub fn read_csv_from(input: impl Read, source: &str, phase: Option<Phase>) -> Re
             let text = std::str::from_utf8(bytes).map_err(|_| {
                 Error::invalid(
                     source,
-                    Some(index as u64 + 2),
+                    Some(builder.row_offset + index as u64 + 2),
                     Some(name),
                     Some(&String::from_utf8_lossy(bytes)),
                     "UTF-8 text",
@@ -703,27 +896,65 @@ pub fn read_csv_from(input: impl Read, source: &str, phase: Option<Phase>) -> Re
             builder.accept(field, name, index, Cell::Text(text))?;
         }
         index += 1;
+        if builder.len() >= chunk_rows {
+            each(builder.take())?;
+            index = 0;
+        }
     }
-    builder.finish(phase)
+    if builder.len() > 0 {
+        each(builder.take())?;
+    } else if builder.row_offset == 0 {
+        return Err(no_pupils(source));
+    }
+    Ok(phase)
 }
 
-fn read_parquet(path: &Path, source: &str, phase: Option<Phase>) -> Result<PupilTable> {
-    let file = File::open(path).map_err(|e| Error::io(source, e))?;
-    let mut reader = ParquetReader::new(file);
-    let schema = reader.schema().map_err(|e| Error::table(source, e))?;
+/// The phase of a Parquet file and the columns to read from it.
+pub fn parquet_columns(path: &Path, phase: Option<Phase>) -> Result<(Phase, Vec<String>)> {
+    let source = path.display().to_string();
+    let mut reader = ParquetReader::new(file_again(path, &source)?);
+    let schema = reader.schema().map_err(|e| Error::table(&source, e))?;
     let header: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let (phase, columns) = plan(source, &header, phase)?;
-    let wanted: Vec<String> = COMMON_COLUMNS
+    let (phase, columns) = plan(&source, &header, phase)?;
+    let wanted = COMMON_COLUMNS
         .iter()
         .copied()
         .chain(columns.iter().map(|c| c.name))
         .map(str::to_owned)
         .collect();
-    let frame = reader
-        .with_columns(Some(wanted))
-        .finish()
+    Ok((phase, wanted))
+}
+
+fn read_parquet(
+    path: &Path,
+    source: &str,
+    phase: Option<Phase>,
+    chunk_rows: usize,
+    mut each: impl FnMut(PupilTable) -> Result<()>,
+) -> Result<Phase> {
+    let (phase, wanted) = parquet_columns(path, phase)?;
+    let rows = ParquetReader::new(file_again(path, source)?)
+        .num_rows()
         .map_err(|e| Error::table(source, e))?;
-    from_frame(&frame, Some(phase), source, Strictness::Parquet)
+    if rows == 0 {
+        return Err(no_pupils(source));
+    }
+    let mut offset = 0;
+    while offset < rows {
+        let length = chunk_rows.min(rows - offset);
+        // Only the needed columns, and only this chunk's row groups, are read.
+        let slice = (length < rows).then_some((offset, length));
+        let frame = ParquetReader::new(file_again(path, source)?)
+            .with_columns(Some(wanted.clone()))
+            .with_slice(slice)
+            .finish()
+            .map_err(|e| Error::table(source, e))?;
+        let mut builder = fill(&frame, Some(phase), source, Strictness::Parquet)?;
+        builder.row_offset = offset as u64;
+        each(builder.take())?;
+        offset += length;
+    }
+    Ok(phase)
 }
 
 fn from_frame(
@@ -732,20 +963,48 @@ fn from_frame(
     source: &str,
     strictness: Strictness,
 ) -> Result<PupilTable> {
+    if frame.height() == 0 {
+        return Err(no_pupils(source));
+    }
+    let mut builder = fill(frame, phase, source, strictness)?;
+    let table = builder.take();
+    check_unique_ids(&table)?;
+    Ok(table)
+}
+
+/// Validates every needed column of a frame into a builder.
+fn fill<'s>(
+    frame: &DataFrame,
+    phase: Option<Phase>,
+    source: &'s str,
+    strictness: Strictness,
+) -> Result<Builder<'s>> {
     let header: Vec<&str> = frame
         .get_column_names()
         .into_iter()
         .map(|n| n.as_str())
         .collect();
     let (phase, columns) = plan(source, &header, phase)?;
-    let mut builder = Builder::new(source, strictness, columns, frame.height());
-    for (field, name) in builder.fields() {
-        let column = frame.column(name).map_err(|e| Error::table(source, e))?;
-        for_each_cell(column, source, |index, cell| {
-            builder.accept(field, name, index, cell)
-        })?;
+    let mut builder = Builder::new(source, strictness, phase, columns.clone(), 0);
+    // Columns are validated independently, on every core; the first column
+    // (in the common-then-outcome order) with a bad cell names the error.
+    let parts: Vec<Result<Builder<'s>>> = builder
+        .fields()
+        .into_par_iter()
+        .map(|(field, name)| {
+            let mut part = Builder::new(source, strictness, phase, columns.clone(), 0);
+            part.reserve(field, frame.height());
+            let column = frame.column(name).map_err(|e| Error::table(source, e))?;
+            for_each_cell(column, source, |index, cell| {
+                part.accept(field, name, index, cell)
+            })?;
+            Ok(part)
+        })
+        .collect();
+    for ((field, _), part) in builder.fields().into_iter().zip(parts) {
+        builder.adopt(field, part?);
     }
-    builder.finish(phase)
+    Ok(builder)
 }
 
 /// Calls `f` with every cell of a column, typed as the column is.

@@ -25,27 +25,52 @@ pub fn z95() -> f64 {
 }
 
 /// The 97.5% quantile of Student's t with `df` degrees of freedom.
+///
+/// statrs inverts the t distribution through the incomplete beta function,
+/// about 2 µs a call; a national gap table needs some 200,000 Welch
+/// intervals, each with its own fractional degrees of freedom, which made it
+/// the largest single cost of the table. So quantiles come from a table of
+/// `ln t` against `u = 1/df` (4,096 steps from df = 1 to the normal limit at
+/// u = 0), computed once with statrs and read by cubic interpolation. It is
+/// also more accurate than statrs for large samples: statrs' inversion drifts
+/// past about 10⁴ df (1.9598 instead of 1.95997 at 10⁶ df), where the table
+/// meets the exact normal limit. A test checks it against statrs to 1e-11
+/// (relative) up to 5,000 df and against the Cornish–Fisher expansion beyond.
 pub fn t95(df: f64) -> f64 {
-    // Whole-number degrees of freedom (every one-sample interval) repeat
-    // endlessly across schools, and statrs inverts the t CDF numerically, so
-    // they are remembered; Welch's fractional df are computed each time.
-    const CACHED: usize = 4096;
-    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    if df.fract() == 0.0 && df >= 1.0 && (df as usize) < CACHED {
-        let table = TABLE.get_or_init(|| {
-            (0..CACHED)
-                .map(|d| {
-                    if d == 0 {
-                        f64::NAN
-                    } else {
-                        t_quantile(d as f64)
-                    }
-                })
-                .collect()
-        });
-        return table[df as usize];
+    if !(df >= 1.0) {
+        return t_quantile(df);
     }
-    t_quantile(df)
+    let table = quantile_table();
+    let position = (1.0 / df) * QUANTILE_STEPS as f64;
+    // The cubic through the four nearest table points (clamped at the ends).
+    let i = (position.floor() as usize).clamp(1, QUANTILE_STEPS - 1);
+    let x = position - i as f64;
+    let (p0, p1, p2, p3) = (table[i - 1], table[i], table[i + 1], table[i + 2]);
+    // Lagrange form through the points at x = -1, 0, 1, 2.
+    let ln_t = -p0 * x * (x - 1.0) * (x - 2.0) / 6.0 + p1 * (x + 1.0) * (x - 1.0) * (x - 2.0) / 2.0
+        - p2 * (x + 1.0) * x * (x - 2.0) / 2.0
+        + p3 * (x + 1.0) * x * (x - 1.0) / 6.0;
+    ln_t.exp()
+}
+
+const QUANTILE_STEPS: usize = 4096;
+
+/// `ln t95(1/u)` at `u = k / QUANTILE_STEPS`, `k = 0..=QUANTILE_STEPS + 1`
+/// (`u = 0` is the normal limit; the point past `u = 1` keeps the cubic
+/// defined up to `df = 1`).
+fn quantile_table() -> &'static [f64] {
+    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=QUANTILE_STEPS + 1)
+            .map(|k| {
+                if k == 0 {
+                    z95().ln()
+                } else {
+                    t_quantile(QUANTILE_STEPS as f64 / k as f64).ln()
+                }
+            })
+            .collect()
+    })
 }
 
 fn t_quantile(df: f64) -> f64 {
@@ -201,8 +226,45 @@ mod tests {
         let interval = t_interval(5.0, 1.0, 10.0).unwrap();
         close(interval.low, 5.0 - 0.715357, 1e-6);
         close(t95(9.0), 2.262157, 1e-6);
-        close(t95(9.5), t_quantile(9.5), 0.0);
+        close(t95(9.5), t_quantile(9.5), 1e-10);
         assert!(t_interval(5.0, 0.0, 1.0).is_none());
+    }
+
+    #[test]
+    fn interpolated_quantiles_match_statrs_and_the_large_df_expansion() {
+        let relative = |a: f64, b: f64| (a - b).abs() / b;
+        let mut worst: f64 = 0.0;
+        let mut df = 1.0;
+        while df < 5000.0 {
+            worst = worst.max(relative(t95(df), t_quantile(df)));
+            df *= 1.000_37;
+        }
+        for whole in 1..5000 {
+            worst = worst.max(relative(t95(whole as f64), t_quantile(whole as f64)));
+        }
+        assert!(
+            worst < 1e-11,
+            "against statrs: worst relative error {worst:e}"
+        );
+        // Past a few thousand df statrs' inversion loses accuracy (it gives
+        // 1.8266 at 10⁷ df); the Cornish–Fisher expansion is exact to 1e-13 there.
+        let z = z95();
+        let expansion = |v: f64| {
+            z + (z.powi(3) + z) / (4.0 * v)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * v * v)
+                + (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z)
+                    / (384.0 * v.powi(3))
+        };
+        let mut worst: f64 = 0.0;
+        let mut df = 5000.0;
+        while df < 1e9 {
+            worst = worst.max(relative(t95(df), expansion(df)));
+            df *= 1.001;
+        }
+        assert!(
+            worst < 1e-11,
+            "against the expansion: worst relative error {worst:e}"
+        );
     }
 
     #[test]

@@ -13,15 +13,20 @@
 //!
 //! [`Summaries`] keeps one summary per measure for every *cell*: a year, a
 //! school, an LA and one of the 24 pupil [`Profile`]s. Every level and every
-//! group is a sum of cells, so the pupils are read once.
+//! group is a sum of cells, so the pupils are read once;
+//! [`summarise_files`] reads them a chunk at a time.
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::error::{Error, Result};
 use crate::groups::{Population, Profile};
 use crate::measures::{Measure, MeasureKind};
 use crate::phase::Phase;
-use crate::pupils::PupilTable;
+use crate::pupils::{read_chunks, PupilTable, UniqueIds};
 use crate::stats::{self, Interval};
 
 /// Sufficient statistics for one measure over a set of pupils.
@@ -132,15 +137,23 @@ pub struct Place {
     pub la_code: u16,
 }
 
-/// Summaries of one phase per place and pupil profile.
+/// The pupils of one profile at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    pub place: Place,
+    pub profile: Profile,
+}
+
+/// Summaries of one phase per cell (place and pupil profile), kept only for
+/// cells that have pupils.
 ///
-/// `stats` is laid out place-major: the summaries of place `p`, profile `f`
-/// and measure `m` are at `(p * Profile::COUNT + f) * measures.len() + m`.
+/// `stats` holds `measures.len()` summaries per cell, in cell order: cell
+/// `c`'s summary of measure `m` is `stats[c * measures.len() + m]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summaries {
     pub phase: Phase,
     pub measures: Vec<&'static Measure>,
-    pub places: Vec<Place>,
+    pub cells: Vec<Cell>,
     pub stats: Vec<Summary>,
 }
 
@@ -149,23 +162,19 @@ impl Summaries {
         Summaries {
             phase,
             measures: Measure::of_phase(phase).collect(),
-            places: Vec::new(),
+            cells: Vec::new(),
             stats: Vec::new(),
         }
     }
 
-    fn stride(&self) -> usize {
-        Profile::COUNT * self.measures.len()
+    /// The summaries of one cell, one per measure.
+    pub fn of_cell(&self, cell: usize) -> &[Summary] {
+        let width = self.measures.len();
+        &self.stats[cell * width..(cell + 1) * width]
     }
 
-    /// The summaries of one place: `Profile::COUNT × measures` entries.
-    pub fn of_place(&self, place: usize) -> &[Summary] {
-        let stride = self.stride();
-        &self.stats[place * stride..(place + 1) * stride]
-    }
-
-    /// The summary of one measure over a population, from a place's (or a
-    /// merged unit's) per-profile summaries.
+    /// The summary of one measure over a population, from per-profile
+    /// summaries (`Profile::COUNT × measures`, profile-major) of one unit.
     pub fn population(
         per_profile: &[Summary],
         measures: usize,
@@ -182,29 +191,57 @@ impl Summaries {
         total
     }
 
+    /// Per-profile summaries (`Profile::COUNT × measures`) of every unit of
+    /// one year, where `unit` says which unit a place belongs to (a school,
+    /// an LA, England, ...). Units come out in order.
+    pub fn by_unit<U: Ord>(
+        &self,
+        year: u16,
+        unit: impl Fn(&Place) -> U,
+    ) -> BTreeMap<U, Vec<Summary>> {
+        let width = self.measures.len();
+        let mut units: BTreeMap<U, Vec<Summary>> = BTreeMap::new();
+        for (index, cell) in self.cells.iter().enumerate() {
+            if cell.place.year != year {
+                continue;
+            }
+            let totals = units
+                .entry(unit(&cell.place))
+                .or_insert_with(|| vec![Summary::default(); Profile::COUNT * width]);
+            let start = cell.profile.index() * width;
+            for (total, part) in totals[start..start + width]
+                .iter_mut()
+                .zip(self.of_cell(index))
+            {
+                total.merge(part);
+            }
+        }
+        units
+    }
+
     /// Adds another set of summaries of the same phase into this one.
     pub fn merge(&mut self, other: &Summaries) {
         assert_eq!(
             self.phase, other.phase,
             "summaries of different phases cannot merge"
         );
-        let stride = self.stride();
-        let mut index: FxHashMap<Place, usize> = self
-            .places
+        let width = self.measures.len();
+        let mut index: FxHashMap<Cell, usize> = self
+            .cells
             .iter()
             .enumerate()
-            .map(|(i, p)| (*p, i))
+            .map(|(i, c)| (*c, i))
             .collect();
-        for (theirs, place) in other.places.iter().enumerate() {
-            let ours = *index.entry(*place).or_insert_with(|| {
-                self.places.push(*place);
+        for (theirs, cell) in other.cells.iter().enumerate() {
+            let ours = *index.entry(*cell).or_insert_with(|| {
+                self.cells.push(*cell);
                 self.stats
-                    .extend(std::iter::repeat_n(Summary::default(), stride));
-                self.places.len() - 1
+                    .extend(std::iter::repeat_n(Summary::default(), width));
+                self.cells.len() - 1
             });
-            for (mine, their) in self.stats[ours * stride..(ours + 1) * stride]
+            for (mine, their) in self.stats[ours * width..(ours + 1) * width]
                 .iter_mut()
-                .zip(other.of_place(theirs))
+                .zip(other.of_cell(theirs))
             {
                 mine.merge(their);
             }
@@ -213,7 +250,7 @@ impl Summaries {
 
     /// The years present, ascending.
     pub fn years(&self) -> Vec<u16> {
-        let mut years: Vec<u16> = self.places.iter().map(|p| p.year).collect();
+        let mut years: Vec<u16> = self.cells.iter().map(|c| c.place.year).collect();
         years.sort_unstable();
         years.dedup();
         years
@@ -223,12 +260,16 @@ impl Summaries {
 /// Summarises a pupil table in one pass over its columns.
 pub fn summarise(pupils: &PupilTable) -> Summaries {
     let mut summaries = Summaries::empty(pupils.phase);
-    let measures = summaries.measures.len();
-    let stride = Profile::COUNT * measures;
+    let width = summaries.measures.len();
 
-    // Integer-code the places once, so the accumulation indexes a flat array.
+    // Integer-code the cells once, so the accumulation indexes a flat array:
+    // places through a hash map (with the previous pupil's place remembered,
+    // as files usually list a school's pupils together), then a small table
+    // of the place's 24 profiles.
+    const NONE: u32 = u32::MAX;
     let mut place_index: FxHashMap<Place, u32> = FxHashMap::default();
-    let mut place_of_pupil = Vec::with_capacity(pupils.len());
+    let mut profile_cells: Vec<[u32; Profile::COUNT]> = Vec::new();
+    let mut cell_of_pupil = Vec::with_capacity(pupils.len());
     let mut last: Option<(Place, u32)> = None;
     for row in 0..pupils.len() {
         let place = Place {
@@ -239,16 +280,22 @@ pub fn summarise(pupils: &PupilTable) -> Summaries {
         let code = match last {
             Some((previous, code)) if previous == place => code,
             _ => {
-                let next = place_index.len() as u32;
+                let next = profile_cells.len() as u32;
                 let code = *place_index.entry(place).or_insert(next);
                 if code == next {
-                    summaries.places.push(place);
+                    profile_cells.push([NONE; Profile::COUNT]);
                 }
                 code
             }
         };
         last = Some((place, code));
-        place_of_pupil.push(code);
+        let profile = pupils.profile[row];
+        let slot = &mut profile_cells[code as usize][profile.index()];
+        if *slot == NONE {
+            *slot = summaries.cells.len() as u32;
+            summaries.cells.push(Cell { place, profile });
+        }
+        cell_of_pupil.push(*slot);
     }
 
     let values: Vec<Vec<f64>> = summaries
@@ -256,12 +303,11 @@ pub fn summarise(pupils: &PupilTable) -> Summaries {
         .iter()
         .map(|measure| pupils.measure_values(measure))
         .collect();
-    let cells = summaries.places.len() * stride;
+    let size = summaries.cells.len() * width;
     let accumulate = |range: std::ops::Range<usize>| {
-        let mut stats = vec![Summary::default(); cells];
+        let mut stats = vec![Summary::default(); size];
         for row in range {
-            let base =
-                place_of_pupil[row] as usize * stride + pupils.profile[row].index() * measures;
+            let base = cell_of_pupil[row] as usize * width;
             for (measure, column) in values.iter().enumerate() {
                 stats[base + measure].add(column[row]);
             }
@@ -285,6 +331,39 @@ pub fn summarise(pupils: &PupilTable) -> Summaries {
         })
         .unwrap_or_default();
     summaries
+}
+
+/// Summarises pupil files of one phase chunk by chunk, so that many years of
+/// national pupils never have to fit in memory at once: each chunk is read,
+/// validated, summarised and dropped, and the summaries merge. Pupil
+/// identifiers are checked for duplicates across every file and chunk.
+pub fn summarise_files(
+    paths: &[impl AsRef<Path>],
+    phase: Option<Phase>,
+    chunk_rows: usize,
+) -> Result<Summaries> {
+    let mut phase = phase;
+    let mut summaries: Option<Summaries> = None;
+    let mut ids = UniqueIds::default();
+    for path in paths {
+        let found = read_chunks(path, phase, chunk_rows, |chunk| {
+            ids.add(&chunk);
+            let part = summarise(&chunk);
+            match &mut summaries {
+                Some(total) => total.merge(&part),
+                None => summaries = Some(part),
+            }
+            Ok(())
+        })?;
+        phase = Some(found);
+    }
+    let mut finder = ids.repeated();
+    if !finder.is_clear() {
+        for path in paths {
+            read_chunks(path, phase, chunk_rows, |chunk| finder.scan(&chunk))?;
+        }
+    }
+    summaries.ok_or_else(|| Error::Usage("no pupil files given".into()))
 }
 
 #[cfg(test)]

@@ -552,6 +552,7 @@ impl PupilTableParts {
         PupilTable {
             phase,
             source: source.to_owned(),
+            first_row: 0,
             pupil_id: self.pupil_id,
             year: self.year,
             urn: self.urn,

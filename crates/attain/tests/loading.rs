@@ -298,3 +298,87 @@ fn parquet_and_dataframes_load_like_csv_and_name_rows_the_same_way() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn chunked_reading_gives_the_same_table_as_reading_whole() {
+    use attain::{gap_table, summarise, summarise_files, GapOptions, National};
+    let fixture = Fixture::new();
+    let csv = fixture.file(
+        "ks2.csv",
+        attain::datasets::sample_csv(Phase::Ks2).as_bytes(),
+    );
+    let whole = summarise(&PupilTable::read(&csv, None).unwrap());
+    let mut frame = PupilTable::read(&csv, None)
+        .unwrap()
+        .to_dataframe()
+        .unwrap();
+    let parquet = fixture.dir.path().join("ks2.parquet");
+    attain::report::write_file(&mut frame, attain::Format::Parquet, &parquet).unwrap();
+    let options = GapOptions::default();
+    let expected = gap_table(&whole, &National::Local, &options).unwrap();
+    for path in [&csv, &parquet] {
+        for chunk_rows in [1, 97, 1000, usize::MAX] {
+            let chunked = summarise_files(&[path], None, chunk_rows).unwrap();
+            assert_eq!(
+                gap_table(&chunked, &National::Local, &options).unwrap(),
+                expected,
+                "{} in chunks of {chunk_rows}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn duplicates_are_found_across_chunks_and_files() {
+    let fixture = Fixture::new();
+    let first = fixture.file("a.csv", format!("{HEADER}\np1,2024,1,883,0,0,N,0,100,100,EXS\np2,2024,1,883,0,0,N,0,100,100,EXS\np3,2024,1,883,0,0,N,0,100,100,EXS\np2,2023,1,883,0,0,N,0,100,100,EXS\np2,2024,2,883,0,0,N,0,100,100,EXS\n").as_bytes());
+    match attain::summarise_files(&[&first], None, 2) {
+        Err(Error::Invalid(e)) => {
+            check(&e, 6, "pupil_id", "p2", "already appears for 2024 at row 3")
+        }
+        other => panic!("{other:?}"),
+    }
+    let second = fixture.file(
+        "b.csv",
+        format!("{HEADER}\np9,2024,5,845,0,0,N,0,100,100,EXS\np1,2024,5,845,0,0,N,0,100,100,EXS\n")
+            .as_bytes(),
+    );
+    let only_first_three = fixture.file(
+        "c.csv",
+        format!("{HEADER}\np1,2024,1,883,0,0,N,0,100,100,EXS\n").as_bytes(),
+    );
+    match attain::summarise_files(&[&only_first_three, &second], None, 1) {
+        Err(Error::Invalid(e)) => {
+            assert_eq!(e.file, second.display().to_string());
+            check(
+                &e,
+                3,
+                "pupil_id",
+                "p1",
+                &format!(
+                    "already appears for 2024 in {} at row 2",
+                    only_first_three.display()
+                ),
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn errors_in_later_chunks_name_the_file_row() {
+    let fixture = Fixture::new();
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..10 {
+        csv += &format!(
+            "p{i},2024,1,883,0,0,N,0,100,{},EXS\n",
+            if i == 7 { "130" } else { "100" }
+        );
+    }
+    let path = fixture.file("late.csv", csv.as_bytes());
+    match attain::summarise_files(&[&path], None, 3) {
+        Err(Error::Invalid(e)) => check(&e, 9, "ks2_mat", "130", "from 80 to 120"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -12,6 +12,7 @@ fn subset(table: &PupilTable, keep: impl Fn(usize) -> bool) -> PupilTable {
     PupilTable {
         phase: table.phase,
         source: table.source.clone(),
+        first_row: 0,
         pupil_id: ids,
         year: rows.iter().map(|&i| table.year[i]).collect(),
         urn: rows.iter().map(|&i| table.urn[i]).collect(),
@@ -52,19 +53,12 @@ fn school_summaries_merged_equal_the_la_from_pupils() {
             merged.merge(&summarise(&subset(&pupils, |i| pupils.urn[i] == urn)));
         }
         // Same cells, same sums (in another order).
-        let mut a: Vec<_> = whole
-            .places
-            .iter()
-            .zip(whole.stats.chunks(whole.stats.len() / whole.places.len()))
-            .collect();
+        let width = whole.measures.len();
+        let mut a: Vec<_> = whole.cells.iter().zip(whole.stats.chunks(width)).collect();
         let mut b: Vec<_> = merged
-            .places
+            .cells
             .iter()
-            .zip(
-                merged
-                    .stats
-                    .chunks(merged.stats.len() / merged.places.len()),
-            )
+            .zip(merged.stats.chunks(width))
             .collect();
         a.sort_by_key(|(p, _)| **p);
         b.sort_by_key(|(p, _)| **p);
