@@ -1,9 +1,10 @@
+//! Times each stage of the gap table on one pupil file:
+//! `cargo run --release -p attain --example stages -- FILE`.
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use attain::*;
-//! Times each stage of the gap table on one pupil file:
-//! `cargo run --release -p attain --example stages -- FILE`.
 use std::time::Instant;
 fn main() {
     let path = std::env::args().nth(1).unwrap();
