@@ -8,6 +8,10 @@ use attain::{summarise, GapOptions, National, Phase, PupilTable};
 use attain_benches::national_cohort;
 use criterion::{criterion_group, criterion_main, Criterion};
 
+// The allocator the attain binary uses (see crates/attain-cli/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn national(c: &mut Criterion) {
     for phase in [Phase::Ks2, Phase::Ks4] {
         let cohort = national_cohort(phase, 2024);

@@ -118,6 +118,17 @@ impl Table {
         }
     }
 
+    /// Summaries of a pupil table: a file is read a chunk at a time, as the
+    /// CLI reads it.
+    fn summaries(&self, phase: Option<Phase>) -> attain::Result<attain::Summaries> {
+        match self {
+            Table::Path(path) => {
+                attain::summarise_files(&[path], phase, attain::pupils::CHUNK_ROWS)
+            }
+            Table::Frame(_) => Ok(attain::summarise(&self.pupils(phase)?)),
+        }
+    }
+
     fn national_figures(&self) -> attain::Result<NationalFigures> {
         match self {
             Table::Path(path) => NationalFigures::read_reference(path),

@@ -146,9 +146,6 @@ fn data_file(dir: &Path, phase: Phase) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Pupils are read and summarised in chunks of this many rows.
-const CHUNK_ROWS: usize = 1 << 20;
-
 fn gaps(args: GapsArgs) -> Result<()> {
     let phases: Option<Vec<Phase>> = args.phase.as_deref().map(parse_phases).transpose()?;
     // Each input is a phase and its files.
@@ -202,12 +199,12 @@ fn gaps(args: GapsArgs) -> Result<()> {
     let mut writer = report::TableWriter::new(format, sink, &name);
 
     for (paths, phase) in inputs {
-        let local = attain::summarise_files(&paths, phase, CHUNK_ROWS)?;
+        let local = attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?;
         let national = match (&args.national_pupils, &reference) {
             (Some(path), _) => National::Pupils(attain::summarise_files(
                 &[path],
                 Some(local.phase),
-                CHUNK_ROWS,
+                attain::pupils::CHUNK_ROWS,
             )?),
             (None, Some(figures)) => National::Reference(figures.clone()),
             (None, None) => {

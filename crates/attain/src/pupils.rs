@@ -33,6 +33,11 @@ use crate::groups::{Profile, Sen};
 use crate::measures::{Condition, Measure, Rule};
 use crate::phase::{ColumnKind, OutcomeColumn, Phase, TaCode};
 
+/// The chunk size the CLI and the Python module read pupil files in: small
+/// enough that ten years of national pupils stay near one year's memory,
+/// large enough that each chunk's work spreads over every core.
+pub const CHUNK_ROWS: usize = 1 << 18;
+
 /// The common columns every pupil table has, in output order.
 pub const COMMON_COLUMNS: [&str; 8] = [
     "pupil_id",

@@ -221,17 +221,28 @@ impl Summaries {
 
     /// Adds another set of summaries of the same phase into this one.
     pub fn merge(&mut self, other: &Summaries) {
+        let mut index = self.cell_index();
+        self.merge_indexed(other, &mut index);
+    }
+
+    /// Where each cell is in `cells`, for repeated merges.
+    pub fn cell_index(&self) -> FxHashMap<Cell, usize> {
+        self.cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, i))
+            .collect()
+    }
+
+    /// As [`Summaries::merge`], with `index` (from [`Summaries::cell_index`])
+    /// kept up to date, so that merging many parts costs each part's size,
+    /// not the total's.
+    pub fn merge_indexed(&mut self, other: &Summaries, index: &mut FxHashMap<Cell, usize>) {
         assert_eq!(
             self.phase, other.phase,
             "summaries of different phases cannot merge"
         );
         let width = self.measures.len();
-        let mut index: FxHashMap<Cell, usize> = self
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (*c, i))
-            .collect();
         for (theirs, cell) in other.cells.iter().enumerate() {
             let ours = *index.entry(*cell).or_insert_with(|| {
                 self.cells.push(*cell);
@@ -343,15 +354,18 @@ pub fn summarise_files(
     chunk_rows: usize,
 ) -> Result<Summaries> {
     let mut phase = phase;
-    let mut summaries: Option<Summaries> = None;
+    let mut summaries: Option<(Summaries, FxHashMap<Cell, usize>)> = None;
     let mut ids = UniqueIds::default();
     for path in paths {
         let found = read_chunks(path, phase, chunk_rows, |chunk| {
             ids.add(&chunk);
             let part = summarise(&chunk);
             match &mut summaries {
-                Some(total) => total.merge(&part),
-                None => summaries = Some(part),
+                Some((total, index)) => total.merge_indexed(&part, index),
+                None => {
+                    let index = part.cell_index();
+                    summaries = Some((part, index));
+                }
             }
             Ok(())
         })?;
@@ -363,7 +377,9 @@ pub fn summarise_files(
             read_chunks(path, phase, chunk_rows, |chunk| finder.scan(&chunk))?;
         }
     }
-    summaries.ok_or_else(|| Error::Usage("no pupil files given".into()))
+    summaries
+        .map(|(total, _)| total)
+        .ok_or_else(|| Error::Usage("no pupil files given".into()))
 }
 
 #[cfg(test)]
