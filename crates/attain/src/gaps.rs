@@ -169,6 +169,35 @@ impl fmt::Display for Unit {
     }
 }
 
+/// Calls a macro with the name of every column field of [`GapTable`].
+macro_rules! every_column {
+    ($action:ident) => {
+        $action!(
+            phase,
+            year,
+            level,
+            unit,
+            measure,
+            group,
+            n_member,
+            value_member,
+            ci_low,
+            ci_high,
+            n_comparison,
+            value_comparison,
+            gap,
+            gap_ci_low,
+            gap_ci_high,
+            national_member,
+            national_comparison,
+            gap_to_national,
+            national_gap,
+            gap_vs_national_gap,
+            suppressed
+        )
+    };
+}
+
 /// The gap table, column by column.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GapTable {
@@ -220,30 +249,9 @@ impl Side {
 impl GapTable {
     /// An empty table with room for `rows` rows.
     pub fn with_capacity(rows: usize) -> GapTable {
-        macro_rules! table { ($($c:ident),*) => { GapTable { $($c: Vec::with_capacity(rows),)* } } }
-        table!(
-            phase,
-            year,
-            level,
-            unit,
-            measure,
-            group,
-            n_member,
-            value_member,
-            ci_low,
-            ci_high,
-            n_comparison,
-            value_comparison,
-            gap,
-            gap_ci_low,
-            gap_ci_high,
-            national_member,
-            national_comparison,
-            gap_to_national,
-            national_gap,
-            gap_vs_national_gap,
-            suppressed
-        )
+        let mut table = GapTable::default();
+        table.reserve(rows);
+        table
     }
 
     pub fn len(&self) -> usize {
@@ -256,57 +264,13 @@ impl GapTable {
 
     pub fn reserve(&mut self, rows: usize) {
         macro_rules! reserve { ($($c:ident),*) => { $(self.$c.reserve(rows);)* } }
-        reserve!(
-            phase,
-            year,
-            level,
-            unit,
-            measure,
-            group,
-            n_member,
-            value_member,
-            ci_low,
-            ci_high,
-            n_comparison,
-            value_comparison,
-            gap,
-            gap_ci_low,
-            gap_ci_high,
-            national_member,
-            national_comparison,
-            gap_to_national,
-            national_gap,
-            gap_vs_national_gap,
-            suppressed
-        );
+        every_column!(reserve);
     }
 
     /// Appends another table's rows.
     pub fn append(&mut self, other: GapTable) {
         macro_rules! extend { ($($c:ident),*) => { $(self.$c.extend(other.$c);)* } }
-        extend!(
-            phase,
-            year,
-            level,
-            unit,
-            measure,
-            group,
-            n_member,
-            value_member,
-            ci_low,
-            ci_high,
-            n_comparison,
-            value_comparison,
-            gap,
-            gap_ci_low,
-            gap_ci_high,
-            national_member,
-            national_comparison,
-            gap_to_national,
-            national_gap,
-            gap_vs_national_gap,
-            suppressed
-        );
+        every_column!(extend);
     }
 
     #[allow(clippy::too_many_arguments)]
