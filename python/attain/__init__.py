@@ -8,6 +8,7 @@ a polars DataFrame or a pandas DataFrame.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, NamedTuple, Optional, Sequence, Union
 
 import polars as pl
@@ -49,7 +50,14 @@ def _table(table: TableLike, argument: str) -> Union[str, pl.DataFrame]:
             # polars columns with nulls; whole-valued float columns (pandas'
             # int-with-gaps) are accepted as whole numbers by the validator.
             return pl.from_pandas(table)
-        except Exception as error:  # pyarrow's conversion errors vary by version
+        except Exception:  # pyarrow refuses object columns of mixed types
+            pass
+        # An object column of mixed types (True beside "maybe", say) goes
+        # across as text, so that the validator names the bad cell.
+        mixed = {name: "string" for name, dtype in table.dtypes.items() if dtype == object}
+        try:
+            return pl.from_pandas(table.astype(mixed))
+        except Exception as error:
             raise UsageError(f"{argument}: this pandas DataFrame could not be converted to polars: {error}") from error
     raise UsageError(
         f"{argument}: expected a path, a polars DataFrame or a pandas DataFrame, got {type(table).__name__}"
@@ -68,6 +76,16 @@ def gaps(
     """The gap table: the same table as ``attain gaps``."""
     if isinstance(levels, str):
         levels = levels.split(",")
+    if phase is not None and not isinstance(phase, str):
+        raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
+    if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
+        raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
+    if national_pupils is None and national is None:
+        warnings.warn(
+            "attain.gaps: no national or national_pupils given, so national figures are computed from the pupils "
+            "themselves, which is right only when they are the whole national cohort",
+            stacklevel=2,
+        )
     return _attain.gaps(
         _table(pupils, "pupils"),
         phase,
@@ -80,6 +98,8 @@ def gaps(
 
 def read_pupils(pupils: TableLike, phase: Optional[str] = None) -> pl.DataFrame:
     """A pupil table, validated and typed."""
+    if phase is not None and not isinstance(phase, str):
+        raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
     return _attain.read_pupils(_table(pupils, "pupils"), phase)
 
 

@@ -135,8 +135,36 @@ impl Table {
             Table::Frame(frame) => {
                 // One parser for reference tables: the frame goes through the
                 // same CSV reader as a file, so its rows are named the same way.
+                // pandas keeps a whole-number column with gaps as floats: such
+                // a `year` or `n` is written as whole numbers first.
+                let mut frame = frame.clone();
+                for name in ["year", "n"] {
+                    let Ok(column) = frame.column(name) else {
+                        continue;
+                    };
+                    if !column.dtype().is_float() {
+                        continue;
+                    }
+                    let floats = column
+                        .cast(&DataType::Float64)
+                        .map_err(|e| Error::table("DataFrame", e))?;
+                    let whole = floats
+                        .f64()
+                        .map_err(|e| Error::table("DataFrame", e))?
+                        .iter()
+                        .flatten()
+                        .all(|v| v.fract() == 0.0);
+                    if whole {
+                        let ints = floats
+                            .cast(&DataType::Int64)
+                            .map_err(|e| Error::table("DataFrame", e))?;
+                        frame
+                            .with_column(ints)
+                            .map_err(|e| Error::table("DataFrame", e))?;
+                    }
+                }
                 let mut text = Vec::new();
-                attain::report::write(&mut frame.clone(), Format::Csv, &mut text, "DataFrame")?;
+                attain::report::write(&mut frame, Format::Csv, &mut text, "DataFrame")?;
                 NationalFigures::read_reference_from(text.as_slice(), "DataFrame")
             }
         }
@@ -164,16 +192,14 @@ fn gaps(
     let national = national.map(Table::from_py).transpose()?;
     let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
     py.detach(move || {
-        let pupils = pupils.pupils(phase)?;
+        let local = pupils.summaries(phase)?;
         let national = match (national_pupils, national) {
             (Some(_), Some(_)) => {
                 return Err(Error::Usage(
                     "give national_pupils or national, not both".into(),
                 ))
             }
-            (Some(table), None) => {
-                National::Pupils(attain::summarise(&table.pupils(Some(pupils.phase))?))
-            }
+            (Some(table), None) => National::Pupils(table.summaries(Some(local.phase))?),
             (None, Some(table)) => National::Reference(table.national_figures()?),
             (None, None) => National::Local,
         };
@@ -181,7 +207,7 @@ fn gaps(
             levels,
             suppression: Suppression { min_cohort },
         };
-        attain::gaps(&pupils, &national, &options)?.to_dataframe()
+        attain::gap_table(&local, &national, &options)?.to_dataframe()
     })
     .map(PyDataFrame)
     .map_err(to_py)

@@ -128,3 +128,29 @@ def test_synth_is_seeded() -> None:
     assert_frame_equal(first.pupils, second.pupils)
     assert set(first.pupils["la_code"]) == {883}
     assert first.national.filter(pl.col("group") == "all")["n"].item() > 500_000
+
+
+def test_a_mixed_pandas_column_is_named_like_a_file_cell() -> None:
+    frame = attain.read_pupils(SAMPLE / "eyfs.csv").to_pandas()
+    frame["fsm"] = frame["fsm"].astype(object)
+    frame.loc[3, "fsm"] = "maybe"
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.gaps(frame, national=SAMPLE / "national.csv")
+    assert (caught.value.file, caught.value.row, caught.value.column, caught.value.value) == ("DataFrame", 5, "fsm", "maybe")
+
+
+def test_a_pandas_national_table_with_gaps_in_n_loads() -> None:
+    national = attain.datasets.sample_national().to_pandas()
+    national.loc[0, "n"] = None
+    assert str(national["n"].dtype) == "float64"
+    table = attain.gaps(SAMPLE / "ks2.csv", national=national)
+    assert_frame_equal(table, attain.gaps(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv"), check_exact=True)
+
+
+def test_bad_arguments_raise_attain_errors() -> None:
+    with pytest.raises(attain.UsageError):
+        attain.gaps(SAMPLE / "ks2.csv", min_cohort=-1)
+    with pytest.raises(attain.UsageError):
+        attain.gaps(SAMPLE / "ks2.csv", phase=3)  # type: ignore[arg-type]
+    with pytest.warns(UserWarning, match="national figures are computed from the pupils"):
+        attain.gaps(SAMPLE / "ks2.csv", levels=["la"])

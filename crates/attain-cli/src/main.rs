@@ -293,7 +293,7 @@ fn io_floor(args: IoFloorArgs) -> Result<()> {
         table.unit.push(unit);
         table.measure.push(measures[row / 7 % measures.len()].name);
         table.group.push(attain::Group::ALL[row % 7]);
-        table.n_member.push(las[row % las.len()] as u64);
+        table.n_member.push(Some(las[row % las.len()] as u64));
         table
             .n_comparison
             .push(Some(urns[row % urns.len()] as u64 % 97));

@@ -207,7 +207,8 @@ pub struct GapTable {
     pub unit: Vec<Unit>,
     pub measure: Vec<&'static str>,
     pub group: Vec<Group>,
-    pub n_member: Vec<u64>,
+    /// `None` only on national rows from published figures without a count.
+    pub n_member: Vec<Option<u64>>,
     pub value_member: Vec<Option<f64>>,
     pub ci_low: Vec<Option<f64>>,
     pub ci_high: Vec<Option<f64>>,
@@ -305,7 +306,7 @@ impl GapTable {
         self.unit.push(unit);
         self.measure.push(measure.name);
         self.group.push(group);
-        self.n_member.push(member.n.unwrap_or(0));
+        self.n_member.push(member.n);
         self.value_member.push(member_value);
         self.ci_low.push(member.low.filter(|_| !member_withheld));
         self.ci_high.push(member.high.filter(|_| !member_withheld));
@@ -364,9 +365,9 @@ impl GapTable {
                 }
                 4 => text("measure", &|row| self.measure[row]),
                 5 => text("group", &|row| self.group[row].name()),
-                6 => Int64Chunked::from_iter_values(
+                6 => Int64Chunked::from_iter_options(
                     "n_member".into(),
-                    self.n_member.iter().map(|&n| n as i64),
+                    self.n_member.iter().map(|n| n.map(|n| n as i64)),
                 )
                 .into_column(),
                 7 => numbers("value_member", &self.value_member),
@@ -468,7 +469,9 @@ impl<'a> Comparison<'a> {
         let national: Vec<[(Option<f64>, Option<f64>); Group::ALL.len()]> = measures
             .iter()
             .map(|measure| {
-                Group::ALL.map(|group| national_pair(&self.figures, year, measure, group))
+                Group::ALL.map(|group| {
+                    national_pair(&self.figures, year, measure, group, options.suppression)
+                })
             })
             .collect();
         for &level in &options.levels {
@@ -479,7 +482,14 @@ impl<'a> Comparison<'a> {
             };
             let Some(source) = source else {
                 let mut table = GapTable::default();
-                push_reference_rows(&mut table, phase, year, measures, &self.figures);
+                push_reference_rows(
+                    &mut table,
+                    phase,
+                    year,
+                    measures,
+                    &self.figures,
+                    options.suppression,
+                );
                 each(table)?;
                 continue;
             };
@@ -560,13 +570,23 @@ impl<'a> Comparison<'a> {
     }
 }
 
+/// The national figures of a group and its comparison. A figure computed
+/// from fewer pupils than the minimum cohort is withheld like any other
+/// value, or a national row's withheld value could be read back from every
+/// other row (as when the "national" pupils are a handful).
 fn national_pair(
     figures: &NationalFigures,
     year: u16,
     measure: &Measure,
     group: Group,
+    suppression: Suppression,
 ) -> (Option<f64>, Option<f64>) {
-    let value = |population: Population| figures.get(year, measure, population).map(|f| f.value);
+    let value = |population: Population| {
+        figures
+            .get(year, measure, population)
+            .filter(|f| !f.n.is_some_and(|n| suppression.withholds(n)))
+            .map(|f| f.value)
+    };
     (value(group.members()), group.comparison().and_then(value))
 }
 
@@ -577,6 +597,7 @@ fn push_reference_rows(
     year: u16,
     measures: &[&'static Measure],
     figures: &NationalFigures,
+    suppression: Suppression,
 ) {
     for &measure in measures {
         for group in Group::ALL {
@@ -589,7 +610,7 @@ fn push_reference_rows(
                     high: None,
                 }
             };
-            let national = national_pair(figures, year, measure, group);
+            let national = national_pair(figures, year, measure, group, suppression);
             table.push(
                 (phase, year, Level::National, Unit::England),
                 measure,
@@ -598,8 +619,7 @@ fn push_reference_rows(
                 group.comparison().map(side),
                 None,
                 national,
-                // Published national figures are already disclosure-controlled.
-                Suppression { min_cohort: 0 },
+                suppression,
             );
         }
     }

@@ -291,6 +291,8 @@ pub fn read_chunks(
 /// How strictly typed columns are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strictness {
+    /// CSV: every cell is text.
+    Csv,
     /// Parquet: a whole-number column must be integer typed.
     Parquet,
     /// An in-memory frame (pandas turns an int column with gaps into floats).
@@ -313,7 +315,7 @@ impl Cell<'_> {
             Cell::Empty => String::new(),
             Cell::Text(text) => (*text).to_owned(),
             Cell::Int(value) => value.to_string(),
-            Cell::Float(value) => value.to_string(),
+            Cell::Float(value) => format!("{value:?}"),
             Cell::Bool(value) => value.to_string(),
         }
     }
@@ -362,11 +364,12 @@ fn parse_whole(
     let value = match cell {
         Cell::Empty => return Ok(None),
         Cell::Int(value) => value,
+        Cell::Text(text) if text.trim().is_empty() => return Ok(None),
+        Cell::Text(_) if strictness == Strictness::Parquet => {
+            return Err(format!("{} (an integer-typed Parquet column)", expected()))
+        }
         Cell::Text(text) => {
             let text = text.trim();
-            if text.is_empty() {
-                return Ok(None);
-            }
             let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(expected());
@@ -411,9 +414,21 @@ fn parse_number(cell: Cell, min: f64, max: f64) -> Result<Option<f64>, String> {
     }
 }
 
+/// A code cell's text: exact (codes are not trimmed), or empty when the
+/// cell is empty or only spaces.
+/// A field's own description of what it expects, keeping the reason a typed
+/// column was refused.
+fn typed(what: &str, reason: &str) -> String {
+    match reason.find(" (an integer-typed") {
+        Some(at) => format!("{what}{}", &reason[at..]),
+        None => what.to_owned(),
+    }
+}
+
 fn text_of(cell: Cell<'_>) -> Option<&str> {
     match cell {
-        Cell::Text(text) => Some(text.trim()),
+        Cell::Text(text) if text.trim().is_empty() => Some(""),
+        Cell::Text(text) => Some(text),
         Cell::Empty => Some(""),
         _ => None,
     }
@@ -524,18 +539,18 @@ impl<'s> Builder<'s> {
             Field::Year => {
                 let what = "an academic year as its ending calendar year, a whole number from 1990 to 2100";
                 let year =
-                    parse_whole(cell, 1990, 2100, strictness).map_err(|_| what.to_owned())?;
+                    parse_whole(cell, 1990, 2100, strictness).map_err(|e| typed(what, &e))?;
                 self.year.push(required(year, what)? as u16);
             }
             Field::Urn => {
                 let what = "a school URN, a whole number from 1 to 99999999";
                 let urn =
-                    parse_whole(cell, 1, 99_999_999, strictness).map_err(|_| what.to_owned())?;
+                    parse_whole(cell, 1, 99_999_999, strictness).map_err(|e| typed(what, &e))?;
                 self.urn.push(required(urn, what)? as u32);
             }
             Field::LaCode => {
                 let what = "a three-digit DfE LA code, a whole number from 100 to 999";
-                let la = parse_whole(cell, 100, 999, strictness).map_err(|_| what.to_owned())?;
+                let la = parse_whole(cell, 100, 999, strictness).map_err(|e| typed(what, &e))?;
                 self.la_code.push(required(la, what)? as u16);
             }
             Field::Fsm => self.fsm.push(parse_flag(cell)?),
@@ -762,7 +777,17 @@ fn plan(
 ) -> Result<(Phase, Vec<&'static OutcomeColumn>)> {
     let phase = match phase {
         Some(phase) => phase,
-        None => Phase::detect(header.iter().copied()).ok_or_else(|| {
+        // Only one phase has any of its outcome columns: that phase, so that
+        // the check below names the column it lacks.
+        None => Phase::detect(header.iter().copied()).or_else(|| {
+            let mut partial = Phase::ALL.into_iter().filter(|phase| {
+                phase.outcome_columns().iter().any(|c| c.required && header.contains(&c.name))
+            });
+            match (partial.next(), partial.next()) {
+                (Some(phase), None) => Some(phase),
+                _ => None,
+            }
+        }).ok_or_else(|| {
             Error::invalid(
                 source,
                 Some(1),
@@ -870,7 +895,7 @@ fn read_csv(
     }
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let (phase, columns) = plan(source, &header_refs, phase)?;
-    let mut builder = Builder::new(source, Strictness::Parquet, phase, columns, 0);
+    let mut builder = Builder::new(source, Strictness::Csv, phase, columns, 0);
     let fields: Vec<(Field, &'static str, usize)> = builder
         .fields()
         .into_iter()
@@ -954,8 +979,13 @@ fn read_parquet(
             .with_slice(slice)
             .finish()
             .map_err(|e| Error::table(source, e))?;
-        let mut builder = fill(&frame, Some(phase), source, Strictness::Parquet)?;
-        builder.row_offset = offset as u64;
+        let mut builder = fill(
+            &frame,
+            Some(phase),
+            source,
+            Strictness::Parquet,
+            offset as u64,
+        )?;
         each(builder.take())?;
         offset += length;
     }
@@ -971,7 +1001,7 @@ fn from_frame(
     if frame.height() == 0 {
         return Err(no_pupils(source));
     }
-    let mut builder = fill(frame, phase, source, strictness)?;
+    let mut builder = fill(frame, phase, source, strictness, 0)?;
     let table = builder.take();
     check_unique_ids(&table)?;
     Ok(table)
@@ -983,6 +1013,7 @@ fn fill<'s>(
     phase: Option<Phase>,
     source: &'s str,
     strictness: Strictness,
+    row_offset: u64,
 ) -> Result<Builder<'s>> {
     let header: Vec<&str> = frame
         .get_column_names()
@@ -991,6 +1022,7 @@ fn fill<'s>(
         .collect();
     let (phase, columns) = plan(source, &header, phase)?;
     let mut builder = Builder::new(source, strictness, phase, columns.clone(), 0);
+    builder.row_offset = row_offset;
     // Columns are validated independently, on every core; the first column
     // (in the common-then-outcome order) with a bad cell names the error.
     let parts: Vec<Result<Builder<'s>>> = builder
@@ -998,6 +1030,7 @@ fn fill<'s>(
         .into_par_iter()
         .map(|(field, name)| {
             let mut part = Builder::new(source, strictness, phase, columns.clone(), 0);
+            part.row_offset = row_offset;
             part.reserve(field, frame.height());
             let column = frame.column(name).map_err(|e| Error::table(source, e))?;
             for_each_cell(column, source, |index, cell| {
@@ -1072,13 +1105,14 @@ mod tests {
     #[test]
     fn whole_numbers_refuse_decimals() {
         assert_eq!(
-            parse_whole(Cell::Text("104"), 80, 120, Strictness::Parquet),
+            parse_whole(Cell::Text("104"), 80, 120, Strictness::Csv),
             Ok(Some(104))
         );
-        assert!(parse_whole(Cell::Text("104.0"), 80, 120, Strictness::Parquet).is_err());
-        assert!(parse_whole(Cell::Text("79"), 80, 120, Strictness::Parquet).is_err());
+        assert!(parse_whole(Cell::Text("104.0"), 80, 120, Strictness::Csv).is_err());
+        assert!(parse_whole(Cell::Text("79"), 80, 120, Strictness::Csv).is_err());
+        assert!(parse_whole(Cell::Text("104"), 80, 120, Strictness::Parquet).is_err());
         assert_eq!(
-            parse_whole(Cell::Text("  "), 80, 120, Strictness::Parquet),
+            parse_whole(Cell::Text("  "), 80, 120, Strictness::Csv),
             Ok(None)
         );
         assert!(parse_whole(Cell::Float(104.0), 80, 120, Strictness::Parquet).is_err());

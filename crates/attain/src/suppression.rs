@@ -12,8 +12,11 @@
 //!   so it stays;
 //! * the row is marked `suppressed`.
 //!
-//! Counts (`n_member`, `n_comparison`) and national figures are never
-//! withheld. A side with no pupils has no value to withhold and does not
+//! Counts (`n_member`, `n_comparison`) are never withheld. National
+//! figures are withheld only when they were computed from fewer than `K`
+//! pupils (national figures from a national cohort never are; a "national"
+//! table of a handful of pupils would otherwise give the withheld values
+//! back). A side with no pupils has no value to withhold and does not
 //! mark the row. `K = 0` turns suppression off, for analysts working inside
 //! a secure environment.
 //!

@@ -364,6 +364,16 @@ pub fn synthesise(options: &SynthOptions, phase: Phase) -> Result<SyntheticPhase
     if options.years.is_empty() {
         return Err(Error::Usage("no years to synthesise".into()));
     }
+    if let Some(year) = options.years.iter().find(|y| !(1990..=2100).contains(*y)) {
+        return Err(Error::Usage(format!(
+            "year {year}: expected a year from 1990 to 2100"
+        )));
+    }
+    // A year asked for twice is made once: twice would repeat every pupil.
+    let mut options = options.clone();
+    options.years.sort_unstable();
+    options.years.dedup();
+    let options = &options;
     let published = datasets::national_reference()?;
     let (schools, la_effects) = schools(options);
     let schools: Vec<School> = schools

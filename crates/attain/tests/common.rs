@@ -76,7 +76,7 @@ pub fn row(table: &GapTable, level: Level, unit: Unit, measure: &str, group: Gro
     );
     let i = matches[0];
     Row {
-        n_member: table.n_member[i],
+        n_member: table.n_member[i].expect("a count"),
         value_member: table.value_member[i],
         ci: (table.ci_low[i], table.ci_high[i]),
         n_comparison: table.n_comparison[i],

@@ -275,7 +275,7 @@ fn parquet_and_dataframes_load_like_csv_and_name_rows_the_same_way() {
         Err(Error::Invalid(e)) => {
             assert_eq!(
                 (e.row, e.column.as_deref(), e.value.as_deref()),
-                (Some(2), Some("ks2_read"), Some("104"))
+                (Some(2), Some("ks2_read"), Some("104.0"))
             );
             assert!(e.expected.contains("integer-typed"), "{e}");
         }
@@ -381,4 +381,100 @@ fn errors_in_later_chunks_name_the_file_row() {
         Err(Error::Invalid(e)) => check(&e, 9, "ks2_mat", "130", "from 80 to 120"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn errors_in_later_parquet_chunks_name_the_file_row() {
+    use polars::prelude::*;
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..10 {
+        csv += &format!(
+            "p{i},2024,1,883,0,0,{},0,100,100,EXS\n",
+            if i == 8 { "Q" } else { "N" }
+        );
+    }
+    let fixture = Fixture::new();
+    let frame = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(csv.into_bytes()))
+        .finish()
+        .unwrap();
+    let mut frame = frame.lazy_free_cast();
+    let path = fixture.dir.path().join("late.parquet");
+    attain::report::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
+    match attain::summarise_files(&[&path], None, 3) {
+        Err(Error::Invalid(e)) => check(&e, 10, "sen", "Q", "SEN provision code"),
+        other => panic!("{other:?}"),
+    }
+}
+
+trait CastInts {
+    fn lazy_free_cast(self) -> polars::prelude::DataFrame;
+}
+
+impl CastInts for polars::prelude::DataFrame {
+    /// Whole-number columns as integers, the rest as text, as a Parquet export would have them.
+    fn lazy_free_cast(mut self) -> polars::prelude::DataFrame {
+        use polars::prelude::*;
+        for name in ["year", "urn", "la_code", "ks2_read", "ks2_mat"] {
+            let column = self.column(name).unwrap().cast(&DataType::Int64).unwrap();
+            self.with_column(column).unwrap();
+        }
+        self
+    }
+}
+
+#[test]
+fn codes_are_exact_and_parquet_whole_numbers_are_integers() {
+    check(
+        &one_bad_cell("sen", " N "),
+        3,
+        "sen",
+        " N ",
+        "SEN provision code",
+    );
+    check(
+        &one_bad_cell("ks2_writ", "EXS "),
+        3,
+        "ks2_writ",
+        "EXS ",
+        "teacher-assessment code",
+    );
+    // Spaces alone are an empty cell: no teacher assessment.
+    assert!(PupilTable::read(
+        Fixture::new().file(
+            "ok.csv",
+            format!("{HEADER}\np,2024,1,883,0,0,N,0,100,100,  \n").as_bytes()
+        ),
+        None
+    )
+    .is_ok());
+
+    use polars::prelude::*;
+    let fixture = Fixture::new();
+    let csv = fixture.file(
+        "p.csv",
+        format!("{HEADER}\np1,2024,1,883,0,0,N,0,100,100,EXS\n").as_bytes(),
+    );
+    let mut frame = PupilTable::read(&csv, None)
+        .unwrap()
+        .to_dataframe()
+        .unwrap();
+    frame.with_column(Column::new("urn".into(), ["1"])).unwrap();
+    let path = fixture.dir.path().join("text_urn.parquet");
+    attain::report::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
+    match PupilTable::read(&path, None) {
+        Err(Error::Invalid(e)) => check(&e, 2, "urn", "1", "integer-typed Parquet column"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_outcome_column_is_named_without_a_phase() {
+    let error = invalid("pupil_id,year,urn,la_code,fsm,disadvantaged,sen,cla,ks2_read,ks2_mat\np,2024,1,883,0,0,N,0,100,100\n");
+    assert_eq!(
+        (error.row, error.column.as_deref()),
+        (Some(1), Some("ks2_writ")),
+        "{error}"
+    );
 }

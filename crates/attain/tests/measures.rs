@@ -315,7 +315,12 @@ fn small_cohorts_are_withheld() {
         (None, None)
     );
     assert!(disadvantaged.suppressed);
-    close(disadvantaged.national_gap, 25.0 - 200.0 / 3.0);
+    // These pupils are also "England" here: 4 and 3 pupils nationally, so
+    // the national figures are withheld as well.
+    assert_eq!(
+        (disadvantaged.national_member, disadvantaged.national_gap),
+        (None, None)
+    );
     // 7 pupils in all: shown.
     let la = row(&table, Level::La, Unit::La(883), "ks2.rwm_exp", Group::All);
     assert!(!la.suppressed);
@@ -450,4 +455,72 @@ fn years_are_computed_on_their_own() {
     };
     assert_eq!(table.value_member[only(2023)], Some(100.0));
     assert_eq!(table.value_member[only(2024)], Some(0.0));
+}
+
+#[test]
+fn national_figures_from_a_handful_of_pupils_are_withheld_too() {
+    // Three pupils as "England": the national row is withheld, and so is every
+    // national figure computed from it.
+    let csv = "pupil_id,year,urn,la_code,fsm,disadvantaged,sen,cla,gld\n\
+               a,2023,1,883,0,0,N,0,true\nb,2023,1,883,0,1,N,0,false\nc,2023,2,883,0,0,N,0,true\n";
+    let table = compute(&load(csv), National::Local, 6);
+    for i in 0..table.len() {
+        assert_eq!(
+            (
+                table.national_member[i],
+                table.national_comparison[i],
+                table.national_gap[i]
+            ),
+            (None, None, None),
+            "row {i}"
+        );
+    }
+    let table = compute(&load(csv), National::Local, 0);
+    let all = row(
+        &table,
+        Level::School,
+        Unit::School(1),
+        "eyfs.gld",
+        Group::All,
+    );
+    close(all.national_member, 200.0 / 3.0);
+}
+
+#[test]
+fn published_national_rows_without_counts_have_no_n() {
+    let mut national = NationalFigures::default();
+    let measure = Measure::find(Phase::Ks2, "rwm_exp").unwrap();
+    national.insert(
+        2024,
+        measure,
+        Population::All,
+        NationalFigure {
+            value: 61.0,
+            n: None,
+        },
+    );
+    let table = compute(&load(KS2), National::Reference(national), 6);
+    let i = (0..table.len())
+        .find(|&i| {
+            table.level[i] == Level::National
+                && table.measure[i] == "ks2.rwm_exp"
+                && table.group[i] == Group::All
+        })
+        .unwrap();
+    assert_eq!(
+        (
+            table.n_member[i],
+            table.value_member[i],
+            table.suppressed[i]
+        ),
+        (None, Some(61.0), false)
+    );
+    let j = (0..table.len())
+        .find(|&i| {
+            table.level[i] == Level::National
+                && table.measure[i] == "ks2.read_avg"
+                && table.group[i] == Group::All
+        })
+        .unwrap();
+    assert_eq!((table.n_member[j], table.value_member[j]), (None, None));
 }
