@@ -279,3 +279,51 @@ fn io_floor_writes_a_table_of_the_gap_tables_shape() {
     assert_eq!(floor.shape(), real.shape());
     assert_eq!(floor.schema(), real.schema());
 }
+
+#[test]
+fn groups_add_alliance_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let groups = dir.path().join("groups.csv");
+    let sample = std::fs::read_to_string(root().join("datasets/sample/ks2.csv")).unwrap();
+    let urns: std::collections::BTreeSet<&str> = sample
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    let urns: Vec<&str> = urns.into_iter().take(4).collect();
+    std::fs::write(
+        &groups,
+        format!(
+            "urn,group_id,group_name\n{},A1,Alliance one\n{},A1,Alliance one\n{},A2,Alliance two\n",
+            urns[0], urns[1], urns[2]
+        ),
+    )
+    .unwrap();
+    let csv = ok(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks2.csv",
+        "--national",
+        "datasets/sample/national.csv",
+        "--level",
+        "la",
+        "--groups",
+        groups.to_str().unwrap(),
+    ]);
+    let alliance_rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.split(',').nth(2) == Some("alliance"))
+        .collect();
+    assert_eq!(
+        alliance_rows.len(),
+        2 * 3 * 4 * 7,
+        "two alliances, three years, four measures, seven groups"
+    );
+    assert!(alliance_rows
+        .iter()
+        .all(|l| matches!(l.split(',').nth(3), Some("A1" | "A2"))));
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| matches!(l.split(',').nth(2), Some("la" | "alliance"))));
+}

@@ -30,9 +30,9 @@ fn national(c: &mut Criterion) {
         let national = National::Local;
         let comparison = Comparison::new(&summaries, &national).unwrap();
         group.bench_function("gap table, all levels", |b| {
-            b.iter(|| comparison.year(2024, &options))
+            b.iter(|| comparison.year(2024, &options).unwrap())
         });
-        let table = comparison.year(2024, &options);
+        let table = comparison.year(2024, &options).unwrap();
         group.bench_function("to dataframe", |b| b.iter(|| table.to_dataframe().unwrap()));
         let mut frame = table.to_dataframe().unwrap();
         group.bench_function("write parquet", |b| {
@@ -43,7 +43,11 @@ fn national(c: &mut Criterion) {
                 let summaries =
                     attain::summarise_files(&[&cohort.parquet], Some(phase), 1 << 20).unwrap();
                 let comparison = Comparison::new(&summaries, &national).unwrap();
-                let mut frame = comparison.year(2024, &options).to_dataframe().unwrap();
+                let mut frame = comparison
+                    .year(2024, &options)
+                    .unwrap()
+                    .to_dataframe()
+                    .unwrap();
                 write(&mut frame, Format::Parquet, std::io::sink(), "sink").unwrap()
             })
         });

@@ -72,6 +72,7 @@ def gaps(
     national: Optional[TableLike] = None,
     levels: Sequence[str] = ("national", "la", "school"),
     min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
 ) -> pl.DataFrame:
     """The gap table: the same table as ``attain gaps``."""
     if isinstance(levels, str):
@@ -93,6 +94,7 @@ def gaps(
         None if national is None else _table(national, "national"),
         list(levels),
         int(min_cohort),
+        None if groups is None else _table(groups, "groups"),
     )
 
 

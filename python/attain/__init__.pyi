@@ -41,6 +41,7 @@ def gaps(
     national: Optional[TableLike] = None,
     levels: Sequence[str] = ("national", "la", "school"),
     min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
 ) -> pl.DataFrame:
     """The gap table: one row per (phase, year, level, unit, measure, group), as ``attain gaps`` writes it.
 
@@ -52,6 +53,8 @@ def gaps(
             for example :func:`attain.datasets.national`.
         levels: any of ``national``, ``la`` and ``school``.
         min_cohort: values computed from fewer pupils are withheld; 0 turns suppression off.
+        groups: groupings of schools (``urn, group_id, group_name``); adds the level ``alliance``,
+            each grouping's pupils pooled as if one school.
 
     With neither ``national_pupils`` nor ``national``, the pupils are taken to be the whole national cohort.
 

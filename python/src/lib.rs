@@ -129,6 +129,17 @@ impl Table {
         }
     }
 
+    fn groupings(&self) -> attain::Result<attain::Groupings> {
+        match self {
+            Table::Path(path) => attain::Groupings::read(path),
+            Table::Frame(frame) => {
+                let mut text = Vec::new();
+                attain::report::write(&mut frame.clone(), Format::Csv, &mut text, "DataFrame")?;
+                attain::Groupings::read_from(text.as_slice(), "DataFrame")
+            }
+        }
+    }
+
     fn national_figures(&self) -> attain::Result<NationalFigures> {
         match self {
             Table::Path(path) => NationalFigures::read_reference(path),
@@ -176,7 +187,8 @@ fn parse<T: std::str::FromStr<Err = Error>>(text: Option<&str>) -> PyResult<Opti
 }
 
 #[pyfunction]
-#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort))]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups))]
+#[allow(clippy::too_many_arguments)]
 fn gaps(
     py: Python<'_>,
     pupils: &Bound<'_, PyAny>,
@@ -185,9 +197,11 @@ fn gaps(
     national: Option<&Bound<'_, PyAny>>,
     levels: Vec<String>,
     min_cohort: u64,
+    groups: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyDataFrame> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
+    let groups = groups.map(Table::from_py).transpose()?;
     let national_pupils = national_pupils.map(Table::from_py).transpose()?;
     let national = national.map(Table::from_py).transpose()?;
     let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
@@ -203,9 +217,18 @@ fn gaps(
             (None, Some(table)) => National::Reference(table.national_figures()?),
             (None, None) => National::Local,
         };
+        let groupings = groups
+            .map(|table| table.groupings())
+            .transpose()?
+            .map(std::sync::Arc::new);
+        let mut levels = levels;
+        if groupings.is_some() && !levels.contains(&Level::Alliance) {
+            levels.push(Level::Alliance);
+        }
         let options = GapOptions {
             levels,
             suppression: Suppression { min_cohort },
+            groupings,
         };
         attain::gap_table(&local, &national, &options)?.to_dataframe()
     })

@@ -154,3 +154,16 @@ def test_bad_arguments_raise_attain_errors() -> None:
         attain.gaps(SAMPLE / "ks2.csv", phase=3)  # type: ignore[arg-type]
     with pytest.warns(UserWarning, match="national figures are computed from the pupils"):
         attain.gaps(SAMPLE / "ks2.csv", levels=["la"])
+
+
+def test_groups_pool_schools_as_one() -> None:
+    urns = attain.read_pupils(SAMPLE / "ks2.csv")["urn"].unique().sort().to_list()
+    groups = pl.DataFrame({"urn": urns[:3], "group_id": ["N1"] * 3, "group_name": ["North"] * 3})
+    table = attain.gaps(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", levels=["la"], groups=groups)
+    alliance = table.filter(pl.col("level") == "alliance")
+    assert set(alliance["unit"]) == {"N1"}
+    assert alliance.height == 3 * 4 * 7
+    assert_frame_equal(
+        alliance,
+        attain.gaps(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", levels=["la"], groups=groups.to_pandas()).filter(pl.col("level") == "alliance"),
+    )

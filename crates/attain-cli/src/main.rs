@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use attain::report::{self, Format};
 use attain::synth::{Scale, SynthOptions};
 use attain::{
-    Error, GapOptions, GapTable, Level, National, NationalFigures, Phase, Result, Suppression,
+    Error, GapOptions, GapTable, Groupings, Level, National, NationalFigures, Phase, Result,
+    Suppression,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -77,9 +78,13 @@ struct GapsArgs {
     /// A national reference table: phase, year, measure, group, value[, n].
     #[arg(long)]
     national: Option<PathBuf>,
-    /// Levels to report, comma-separated.
+    /// Levels to report, comma-separated: national, la, school, alliance.
     #[arg(long, default_value = "national,la,school")]
     level: String,
+    /// Groupings of schools (urn, group_id, group_name): adds the level
+    /// alliance, each grouping's pupils pooled as if one school.
+    #[arg(long)]
+    groups: Option<PathBuf>,
     /// Withhold values computed from fewer pupils than this (0 = off).
     #[arg(long, default_value_t = 6)]
     min_cohort: u64,
@@ -178,11 +183,23 @@ fn gaps(args: GapsArgs) -> Result<()> {
         .as_ref()
         .map(NationalFigures::read_reference)
         .transpose()?;
+    let groupings = args
+        .groups
+        .as_ref()
+        .map(Groupings::read)
+        .transpose()?
+        .map(std::sync::Arc::new);
+    let mut levels = Level::parse_list(&args.level)?;
+    // Groupings add the alliance level.
+    if groupings.is_some() && !levels.contains(&Level::Alliance) {
+        levels.push(Level::Alliance);
+    }
     let options = GapOptions {
-        levels: Level::parse_list(&args.level)?,
+        levels,
         suppression: Suppression {
             min_cohort: args.min_cohort,
         },
+        groupings,
     };
     let format = match (&args.format, &args.out) {
         (Some(format), _) => format.parse()?,
@@ -289,6 +306,7 @@ fn io_floor(args: IoFloorArgs) -> Result<()> {
             attain::Unit::England => Level::National,
             attain::Unit::La(_) => Level::La,
             attain::Unit::School(_) => Level::School,
+            attain::Unit::Alliance(_) => Level::Alliance,
         });
         table.unit.push(unit);
         table.measure.push(measures[row / 7 % measures.len()].name);

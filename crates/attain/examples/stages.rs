@@ -17,7 +17,7 @@ fn main() {
     let t = Instant::now();
     let national = National::Local;
     let c = gaps::Comparison::new(&s, &national).unwrap();
-    let table = c.year(s.years()[0], &GapOptions::default());
+    let table = c.year(s.years()[0], &GapOptions::default()).unwrap();
     let t3 = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut df = table.to_dataframe().unwrap();

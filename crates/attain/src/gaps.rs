@@ -33,6 +33,7 @@ use crate::groups::{Group, Population, Profile};
 use crate::measures::Measure;
 use crate::national::NationalFigures;
 use crate::phase::Phase;
+use crate::schools::Groupings;
 use crate::summary::{Place, Summaries, Summary};
 use crate::suppression::Suppression;
 
@@ -70,16 +71,22 @@ pub enum Level {
     National,
     La,
     School,
+    /// A grouping of schools pooled as if one school (see [`crate::schools`]).
+    Alliance,
 }
 
 impl Level {
+    /// The levels every pupil table has (the default).
     pub const ALL: [Level; 3] = [Level::National, Level::La, Level::School];
+    /// Every level, `alliance` included (it needs groupings).
+    pub const EVERY: [Level; 4] = [Level::National, Level::La, Level::School, Level::Alliance];
 
     pub fn name(self) -> &'static str {
         match self {
             Level::National => "national",
             Level::La => "la",
             Level::School => "school",
+            Level::Alliance => "alliance",
         }
     }
 
@@ -140,6 +147,8 @@ pub enum National {
 pub struct GapOptions {
     pub levels: Vec<Level>,
     pub suppression: Suppression,
+    /// Groupings of schools, needed for the `alliance` level.
+    pub groupings: Option<std::sync::Arc<Groupings>>,
 }
 
 impl Default for GapOptions {
@@ -147,6 +156,7 @@ impl Default for GapOptions {
         GapOptions {
             levels: Level::ALL.to_vec(),
             suppression: Suppression::default(),
+            groupings: None,
         }
     }
 }
@@ -157,6 +167,8 @@ pub enum Unit {
     England,
     La(u16),
     School(u32),
+    /// A grouping, by its index in the [`crate::Groupings`]; the table shows its id.
+    Alliance(u32),
 }
 
 impl fmt::Display for Unit {
@@ -165,6 +177,7 @@ impl fmt::Display for Unit {
             Unit::England => f.write_str(ENGLAND),
             Unit::La(code) => write!(f, "{code}"),
             Unit::School(urn) => write!(f, "{urn}"),
+            Unit::Alliance(index) => write!(f, "grouping {index}"),
         }
     }
 }
@@ -223,6 +236,8 @@ pub struct GapTable {
     pub national_gap: Vec<Option<f64>>,
     pub gap_vs_national_gap: Vec<Option<f64>>,
     pub suppressed: Vec<bool>,
+    /// The groupings `Unit::Alliance` rows refer to, for their ids.
+    pub groupings: Option<std::sync::Arc<Groupings>>,
 }
 
 /// One side of a comparison, before suppression.
@@ -270,6 +285,9 @@ impl GapTable {
 
     /// Appends another table's rows.
     pub fn append(&mut self, other: GapTable) {
+        if self.groupings.is_none() {
+            self.groupings = other.groupings.clone();
+        }
         macro_rules! extend { ($($c:ident),*) => { $(self.$c.extend(other.$c);)* } }
         every_column!(extend);
     }
@@ -358,7 +376,14 @@ impl GapTable {
                     for unit in &self.unit {
                         use std::fmt::Write;
                         buffer.clear();
-                        let _ = write!(buffer, "{unit}");
+                        match (unit, &self.groupings) {
+                            (Unit::Alliance(index), Some(groupings)) => {
+                                buffer.push_str(&groupings.groups[*index as usize].0)
+                            }
+                            _ => {
+                                let _ = write!(buffer, "{unit}");
+                            }
+                        }
                         builder.append_value(&buffer);
                     }
                     builder.finish().into_column()
@@ -403,7 +428,7 @@ pub fn gap_table(local: &Summaries, national: &National, options: &GapOptions) -
     let comparison = Comparison::new(local, national)?;
     let mut table = GapTable::default();
     for year in local.years() {
-        table.append(comparison.year(year, options));
+        table.append(comparison.year(year, options)?);
     }
     Ok(table)
 }
@@ -442,14 +467,13 @@ impl<'a> Comparison<'a> {
     }
 
     /// The gap table's rows for one year.
-    pub fn year(&self, year: u16, options: &GapOptions) -> GapTable {
+    pub fn year(&self, year: u16, options: &GapOptions) -> Result<GapTable> {
         let mut table = GapTable::default();
         self.year_in_batches(year, options, |batch| {
             table.append(batch);
             Ok(())
-        })
-        .expect("collecting batches cannot fail");
-        table
+        })?;
+        Ok(table)
     }
 
     /// The gap table's rows for one year, handed to `each` a few thousand
@@ -462,6 +486,11 @@ impl<'a> Comparison<'a> {
         mut each: impl FnMut(GapTable) -> Result<()>,
     ) -> Result<()> {
         const UNITS_PER_BATCH: usize = 4096;
+        if options.levels.contains(&Level::Alliance) && options.groupings.is_none() {
+            return Err(Error::Usage(
+                "the alliance level needs groupings of schools (--groups FILE)".into(),
+            ));
+        }
         let phase = self.local.phase;
         let measures = &self.local.measures;
         let width = measures.len();
@@ -493,7 +522,7 @@ impl<'a> Comparison<'a> {
                 each(table)?;
                 continue;
             };
-            let (cells, units) = units(source, year, level);
+            let (cells, units) = units(source, year, level, options.groupings.as_deref());
             for batch in units.chunks(UNITS_PER_BATCH) {
                 // Units are independent: their rows are built on every core,
                 // in order, each task summing a unit's cells into one reused
@@ -527,6 +556,7 @@ impl<'a> Comparison<'a> {
                     })
                     .collect();
                 let mut table = GapTable::with_capacity(parts.iter().map(GapTable::len).sum());
+                table.groupings = options.groupings.clone();
                 for part in parts {
                     table.append(part);
                 }
@@ -633,14 +663,27 @@ fn units(
     summaries: &Summaries,
     year: u16,
     level: Level,
+    groupings: Option<&Groupings>,
 ) -> (Vec<usize>, Vec<(Unit, std::ops::Range<usize>)>) {
-    let mut keyed: Vec<(Unit, usize)> = summaries
+    let of_year = summaries
         .cells
         .iter()
         .enumerate()
-        .filter(|(_, cell)| cell.place.year == year)
-        .map(|(index, cell)| (unit_of(&cell.place, level), index))
-        .collect();
+        .filter(|(_, cell)| cell.place.year == year);
+    let mut keyed: Vec<(Unit, usize)> = match (level, groupings) {
+        // A school in several groupings counts in each.
+        (Level::Alliance, Some(groupings)) => of_year
+            .flat_map(|(index, cell)| {
+                groupings
+                    .of_school(cell.place.urn)
+                    .iter()
+                    .map(move |&group| (Unit::Alliance(group), index))
+            })
+            .collect(),
+        _ => of_year
+            .map(|(index, cell)| (unit_of(&cell.place, level), index))
+            .collect(),
+    };
     keyed.par_sort_unstable();
     let mut runs: Vec<(Unit, std::ops::Range<usize>)> = Vec::new();
     for (position, (unit, _)) in keyed.iter().enumerate() {
@@ -657,5 +700,6 @@ fn unit_of(place: &Place, level: Level) -> Unit {
         Level::National => Unit::England,
         Level::La => Unit::La(place.la_code),
         Level::School => Unit::School(place.urn),
+        Level::Alliance => unreachable!("alliances are found through their groupings"),
     }
 }

@@ -76,6 +76,7 @@ pub mod national;
 pub mod phase;
 pub mod pupils;
 pub mod report;
+pub mod schools;
 pub mod stats;
 pub mod summary;
 pub mod suppression;
@@ -89,6 +90,7 @@ pub use national::{NationalFigure, NationalFigures};
 pub use phase::{Phase, TaCode};
 pub use pupils::PupilTable;
 pub use report::Format;
+pub use schools::Groupings;
 pub use summary::{summarise, summarise_files, Summaries, Summary};
 pub use suppression::Suppression;
 

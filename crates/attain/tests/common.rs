@@ -37,6 +37,7 @@ pub fn compute(pupils: &PupilTable, national: National, min_cohort: u64) -> GapT
     let options = GapOptions {
         levels: Level::ALL.to_vec(),
         suppression: Suppression { min_cohort },
+        groupings: None,
     };
     attain::gaps(pupils, &national, &options).unwrap()
 }

@@ -67,6 +67,7 @@ fn school_summaries_merged_equal_the_la_from_pupils() {
         let options = GapOptions {
             levels: vec![Level::La],
             suppression: Suppression { min_cohort: 0 },
+            groupings: None,
         };
         let from_pupils = attain::gap_table(&whole, &National::Local, &options).unwrap();
         let from_merge = attain::gap_table(&merged, &National::Local, &options).unwrap();
@@ -93,4 +94,106 @@ fn the_sample_covers_every_phase_with_national_figures() {
         .get(2019, measure, attain::Population::Disadvantaged)
         .unwrap();
     assert_eq!(figure.value, 51.0);
+}
+
+#[test]
+fn an_alliance_is_its_schools_pooled_as_one_school() {
+    use std::sync::Arc;
+    let pupils = datasets::sample(Phase::Ks2).unwrap();
+    let mut urns: Vec<u32> = pupils.urn.clone();
+    urns.sort_unstable();
+    urns.dedup();
+    let mut text = String::from("urn,group_id,group_name\n");
+    for &urn in &urns[0..3] {
+        text += &format!("{urn},NORTH,North alliance\n");
+    }
+    for &urn in &urns[2..6] {
+        text += &format!("{urn},T42,Trust 42\n");
+    }
+    let groupings = Arc::new(attain::Groupings::read_from(text.as_bytes(), "groups.csv").unwrap());
+    let national = National::Reference(datasets::sample_national().unwrap());
+    let options = GapOptions {
+        levels: vec![Level::Alliance],
+        suppression: Suppression::default(),
+        groupings: Some(groupings.clone()),
+    };
+    let alliances = attain::gaps(&pupils, &national, &options).unwrap();
+    let frame = alliances.to_dataframe().unwrap();
+    let units: std::collections::BTreeSet<String> = frame
+        .column("unit")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(units.into_iter().collect::<Vec<_>>(), ["NORTH", "T42"]);
+
+    for (index, members) in [(0u32, &urns[0..3]), (1, &urns[2..6])] {
+        // The same pupils as one school.
+        let mut pooled = subset(&pupils, |i| members.contains(&pupils.urn[i]));
+        pooled.urn.iter_mut().for_each(|urn| *urn = 1);
+        let school = GapOptions {
+            levels: vec![Level::School],
+            suppression: Suppression::default(),
+            groupings: None,
+        };
+        let expected = attain::gaps(&pooled, &national, &school).unwrap();
+        let rows: Vec<usize> = (0..alliances.len())
+            .filter(|&i| alliances.unit[i] == Unit::Alliance(index))
+            .collect();
+        assert_eq!(rows.len(), expected.len());
+        for (row, i) in rows.into_iter().enumerate() {
+            assert_eq!(alliances.level[i], Level::Alliance);
+            assert_eq!(
+                (alliances.year[i], alliances.measure[i], alliances.group[i]),
+                (
+                    expected.year[row],
+                    expected.measure[row],
+                    expected.group[row]
+                )
+            );
+            assert_eq!(
+                (alliances.n_member[i], alliances.n_comparison[i]),
+                (expected.n_member[row], expected.n_comparison[row])
+            );
+            assert_eq!(
+                (
+                    alliances.value_member[i],
+                    alliances.ci_low[i],
+                    alliances.ci_high[i]
+                ),
+                (
+                    expected.value_member[row],
+                    expected.ci_low[row],
+                    expected.ci_high[row]
+                )
+            );
+            assert_eq!(
+                (
+                    alliances.gap[i],
+                    alliances.gap_ci_low[i],
+                    alliances.gap_ci_high[i]
+                ),
+                (
+                    expected.gap[row],
+                    expected.gap_ci_low[row],
+                    expected.gap_ci_high[row]
+                )
+            );
+            assert_eq!(
+                (alliances.gap_to_national[i], alliances.suppressed[i]),
+                (expected.gap_to_national[row], expected.suppressed[row])
+            );
+        }
+    }
+    let no_groupings = GapOptions {
+        levels: vec![Level::Alliance],
+        ..GapOptions::default()
+    };
+    assert!(matches!(
+        attain::gaps(&pupils, &national, &no_groupings),
+        Err(attain::Error::Usage(_))
+    ));
 }
