@@ -144,11 +144,20 @@ fn parse_phases(text: &str) -> Result<Vec<Phase>> {
 }
 
 /// The pupil file of a phase in a dataset folder, if there is one.
-fn data_file(dir: &Path, phase: Phase) -> Option<PathBuf> {
-    ["csv", "parquet"]
+fn data_file(dir: &Path, phase: Phase) -> Result<Option<PathBuf>> {
+    let found: Vec<PathBuf> = ["csv", "parquet"]
         .iter()
         .map(|ext| dir.join(format!("{phase}.{ext}")))
-        .find(|p| p.is_file())
+        .filter(|p| p.is_file())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(Error::Usage(format!(
+            "{} holds both {phase}.csv and {phase}.parquet: keep one, or name it with --pupils",
+            dir.display()
+        ))),
+    }
 }
 
 fn gaps(args: GapsArgs) -> Result<()> {
@@ -162,10 +171,12 @@ fn gaps(args: GapsArgs) -> Result<()> {
         },
         Some(dir) => {
             let wanted = phases.unwrap_or_else(|| Phase::ALL.to_vec());
-            let found: Vec<_> = wanted
-                .iter()
-                .filter_map(|&p| data_file(dir, p).map(|f| (vec![f], Some(p))))
-                .collect();
+            let mut found = Vec::new();
+            for &phase in &wanted {
+                if let Some(file) = data_file(dir, phase)? {
+                    found.push((vec![file], Some(phase)));
+                }
+            }
             if found.is_empty() {
                 return Err(Error::Usage(format!(
                     "{} holds no <phase>.csv or <phase>.parquet file",

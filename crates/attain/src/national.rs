@@ -196,6 +196,17 @@ impl NationalFigures {
                 .ok()
                 .filter(|v: &f64| v.is_finite())
                 .ok_or_else(|| invalid("value", cell(columns[4]), "a number"))?;
+            // Rates are percentages: anything outside 0 to 100 is a typo or
+            // another unit, and would make every national gap wrong.
+            if measure.kind() == crate::measures::MeasureKind::Rate
+                && !(0.0..=100.0).contains(&value)
+            {
+                return Err(invalid(
+                    "value",
+                    cell(columns[4]),
+                    "a percentage from 0 to 100",
+                ));
+            }
             let n = match n_column.map(cell) {
                 None | Some("") => None,
                 Some(text) => Some(

@@ -524,3 +524,19 @@ fn published_national_rows_without_counts_have_no_n() {
         .unwrap();
     assert_eq!((table.n_member[j], table.value_member[j]), (None, None));
 }
+
+#[test]
+fn a_rate_out_of_range_is_refused() {
+    let text =
+        "phase,year,measure,group,value\nks2,2024,rwm_exp,all,161\nks2,2024,read_avg,all,105\n";
+    match NationalFigures::read_reference_from(text.as_bytes(), "national.csv") {
+        Err(attain::Error::Invalid(e)) => {
+            assert_eq!(
+                (e.row, e.column.as_deref(), e.value.as_deref()),
+                (Some(2), Some("value"), Some("161"))
+            );
+            assert!(e.expected.contains("percentage from 0 to 100"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
