@@ -81,6 +81,7 @@ pub mod stats;
 pub mod summary;
 pub mod suppression;
 pub mod synth;
+mod tables;
 
 pub use error::{Error, Invalid, Result};
 pub use gaps::{gap_table, GapOptions, GapTable, Level, National, Unit};

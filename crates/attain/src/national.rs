@@ -20,6 +20,7 @@ use crate::groups::Population;
 use crate::measures::Measure;
 use crate::phase::Phase;
 use crate::summary::Summaries;
+use crate::tables;
 
 /// One national figure: the value (percent or mean) and, where known, the
 /// number of pupils it is computed from.
@@ -116,52 +117,24 @@ impl NationalFigures {
     /// `group` a population name (`disadvantaged`, `not_disadvantaged`,
     /// `no_sen`, ...).
     pub fn read_reference(path: impl AsRef<Path>) -> Result<NationalFigures> {
-        let path = path.as_ref();
-        let source = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
+        let (file, source) = tables::open(path.as_ref())?;
         Self::read_reference_from(file, &source)
     }
 
     /// As [`NationalFigures::read_reference`], from any reader.
     pub fn read_reference_from(reader: impl Read, source: &str) -> Result<NationalFigures> {
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(reader);
-        let header: Vec<String> = csv
-            .headers()
-            .map_err(|e| Error::table(source, e))?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                }
-                .trim()
-                .to_owned()
-            })
-            .collect();
-        let position = |name: &str| header.iter().position(|h| h == name);
+        let mut table = tables::read(reader, source)?;
         let mut columns = [0usize; 5];
         for (slot, name) in columns
             .iter_mut()
             .zip(["phase", "year", "measure", "group", "value"])
         {
-            *slot = position(name).ok_or_else(|| {
-                Error::invalid(
-                    source,
-                    Some(1),
-                    Some(name),
-                    None,
-                    format!("a column named {name} in a national reference table"),
-                )
-            })?;
+            *slot = table.require(name, "a national reference table")?;
         }
-        let n_column = position("n");
+        let n_column = table.find("n");
         let mut figures = NationalFigures::default();
         let mut first_row: FxHashMap<(u16, &'static str, Population), u64> = FxHashMap::default();
-        for (index, record) in csv.records().enumerate() {
+        for (index, record) in table.reader.records().enumerate() {
             let row = index as u64 + 2;
             let record = record.map_err(|e| Error::table(source, e))?;
             let cell = |i: usize| record.get(i).unwrap_or("").trim();

@@ -14,6 +14,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::tables;
 
 /// Schools' groupings, by URN.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,52 +48,21 @@ impl Groupings {
     }
 
     pub fn read(path: impl AsRef<Path>) -> Result<Groupings> {
-        let path = path.as_ref();
-        let source = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
+        let (file, source) = tables::open(path.as_ref())?;
         Self::read_from(file, &source)
     }
 
     /// Reads a groupings table (CSV) from any reader.
     pub fn read_from(reader: impl Read, source: &str) -> Result<Groupings> {
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(reader);
-        let header: Vec<String> = csv
-            .headers()
-            .map_err(|e| Error::table(source, e))?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                }
-                .trim()
-                .to_owned()
-            })
-            .collect();
-        let position = |name: &str| {
-            header.iter().position(|h| h == name).ok_or_else(|| {
-                Error::invalid(
-                    source,
-                    Some(1),
-                    Some(name),
-                    None,
-                    format!(
-                        "a column named {name} in a groupings table (urn, group_id, group_name)"
-                    ),
-                )
-            })
-        };
+        let mut table = tables::read(reader, source)?;
+        let what = "a groupings table (urn, group_id, group_name)";
         let (urn_at, id_at, name_at) = (
-            position("urn")?,
-            position("group_id")?,
-            position("group_name")?,
+            table.require("urn", what)?,
+            table.require("group_id", what)?,
+            table.require("group_name", what)?,
         );
         let mut groupings = Groupings::default();
-        for (index, record) in csv.records().enumerate() {
+        for (index, record) in table.reader.records().enumerate() {
             let row = index as u64 + 2;
             let record = record.map_err(|e| Error::table(source, e))?;
             let cell = |i: usize| record.get(i).unwrap_or("");
