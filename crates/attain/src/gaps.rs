@@ -359,6 +359,10 @@ impl GapTable {
         let numbers = |name: &str, values: &[Option<f64>]| {
             Float64Chunked::from_slice_options(name.into(), values).into_column()
         };
+        let counts = |name: &str, values: &[Option<u64>]| {
+            Int64Chunked::from_iter_options(name.into(), values.iter().map(|n| n.map(|n| n as i64)))
+                .into_column()
+        };
         // 21 independent columns: built on every core.
         let build = |index: usize| -> Column {
             match index {
@@ -390,19 +394,11 @@ impl GapTable {
                 }
                 4 => text("measure", &|row| self.measure[row]),
                 5 => text("group", &|row| self.group[row].name()),
-                6 => Int64Chunked::from_iter_options(
-                    "n_member".into(),
-                    self.n_member.iter().map(|n| n.map(|n| n as i64)),
-                )
-                .into_column(),
+                6 => counts("n_member", &self.n_member),
                 7 => numbers("value_member", &self.value_member),
                 8 => numbers("ci_low", &self.ci_low),
                 9 => numbers("ci_high", &self.ci_high),
-                10 => Int64Chunked::from_iter_options(
-                    "n_comparison".into(),
-                    self.n_comparison.iter().map(|n| n.map(|n| n as i64)),
-                )
-                .into_column(),
+                10 => counts("n_comparison", &self.n_comparison),
                 11 => numbers("value_comparison", &self.value_comparison),
                 12 => numbers("gap", &self.gap),
                 13 => numbers("gap_ci_low", &self.gap_ci_low),
@@ -536,13 +532,7 @@ impl<'a> Comparison<'a> {
                         for (unit, range) in chunk {
                             per_profile.fill(Summary::default());
                             for &cell in &cells[range.clone()] {
-                                let start = source.cells[cell].profile.index() * width;
-                                for (total, part) in per_profile[start..start + width]
-                                    .iter_mut()
-                                    .zip(source.of_cell(cell))
-                                {
-                                    total.merge(part);
-                                }
+                                source.add_cell_to(cell, &mut per_profile);
                             }
                             self.push_unit(
                                 &mut part,

@@ -16,7 +16,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::groups::Population;
+use crate::groups::{Population, Profile};
 use crate::measures::Measure;
 use crate::phase::Phase;
 use crate::summary::Summaries;
@@ -87,23 +87,29 @@ impl NationalFigures {
         let mut figures = NationalFigures::default();
         let measures = summaries.measures.len();
         for year in summaries.years() {
-            for per_profile in summaries.by_unit(year, |_| ()).values() {
-                for (index, measure) in summaries.measures.iter().enumerate() {
-                    for population in Population::ALL {
-                        let summary =
-                            Summaries::population(per_profile, measures, index, population);
-                        let kind = measure.kind();
-                        if let Some(value) = summary.value(kind) {
-                            figures.insert(
-                                year,
-                                measure,
-                                population,
-                                NationalFigure {
-                                    value,
-                                    n: Some(summary.n(kind)),
-                                },
-                            );
-                        }
+            let mut per_profile = vec![Default::default(); Profile::COUNT * measures];
+            for (cell, _) in summaries
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.place.year == year)
+            {
+                summaries.add_cell_to(cell, &mut per_profile);
+            }
+            for (index, measure) in summaries.measures.iter().enumerate() {
+                for population in Population::ALL {
+                    let summary = Summaries::population(&per_profile, measures, index, population);
+                    let kind = measure.kind();
+                    if let Some(value) = summary.value(kind) {
+                        figures.insert(
+                            year,
+                            measure,
+                            population,
+                            NationalFigure {
+                                value,
+                                n: Some(summary.n(kind)),
+                            },
+                        );
                     }
                 }
             }

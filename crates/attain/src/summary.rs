@@ -16,7 +16,6 @@
 //! group is a sum of cells, so the pupils are read once;
 //! [`summarise_files`] reads them a chunk at a time.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -60,16 +59,6 @@ impl Summary {
         self.with_value += other.with_value;
         self.sum += other.sum;
         self.sum_sq += other.sum_sq;
-    }
-
-    /// A summary for a rate: `met` of `cohort` pupils.
-    pub fn rate(cohort: u64, met: u64) -> Summary {
-        Summary {
-            cohort,
-            with_value: cohort,
-            sum: met as f64,
-            sum_sq: met as f64,
-        }
     }
 
     /// The `n` a measure of this kind is computed from.
@@ -191,32 +180,18 @@ impl Summaries {
         total
     }
 
-    /// Per-profile summaries (`Profile::COUNT × measures`) of every unit of
-    /// one year, where `unit` says which unit a place belongs to (a school,
-    /// an LA, England, ...). Units come out in order.
-    pub fn by_unit<U: Ord>(
-        &self,
-        year: u16,
-        unit: impl Fn(&Place) -> U,
-    ) -> BTreeMap<U, Vec<Summary>> {
+    /// Adds cell `cell`'s summaries into a unit's per-profile summaries
+    /// (`Profile::COUNT × measures`, profile-major): how every level and
+    /// grouping is built from cells.
+    pub fn add_cell_to(&self, cell: usize, per_profile: &mut [Summary]) {
         let width = self.measures.len();
-        let mut units: BTreeMap<U, Vec<Summary>> = BTreeMap::new();
-        for (index, cell) in self.cells.iter().enumerate() {
-            if cell.place.year != year {
-                continue;
-            }
-            let totals = units
-                .entry(unit(&cell.place))
-                .or_insert_with(|| vec![Summary::default(); Profile::COUNT * width]);
-            let start = cell.profile.index() * width;
-            for (total, part) in totals[start..start + width]
-                .iter_mut()
-                .zip(self.of_cell(index))
-            {
-                total.merge(part);
-            }
+        let start = self.cells[cell].profile.index() * width;
+        for (total, part) in per_profile[start..start + width]
+            .iter_mut()
+            .zip(self.of_cell(cell))
+        {
+            total.merge(part);
         }
-        units
     }
 
     /// Adds another set of summaries of the same phase into this one.
