@@ -173,10 +173,19 @@ fn bad_input_exits_non_zero_with_a_precise_message() {
         "--pupils",
         "datasets/sample/ks2.csv",
         "--level",
-        "region",
+        "county",
     ]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown level"));
+    // Pupil tables do not say a school's region.
+    let output = attain(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks2.csv",
+        "--level",
+        "region",
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("region level needs published"));
 }
 
 #[test]
@@ -326,4 +335,211 @@ fn groups_add_alliance_rows() {
         .lines()
         .skip(1)
         .all(|l| matches!(l.split(',').nth(2), Some("la" | "alliance"))));
+}
+
+const PUBLISHED_HEADER: &str = ",published_n_member,published_member,region_member,rounded,reason";
+
+/// The CSV's rows as maps from column to cell.
+fn rows(csv: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .zip(line.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn schools_give_each_las_disadvantaged_gap_with_the_published_figure_beside() {
+    let mut args = vec!["gaps"];
+    let files = [
+        "datasets/dfe/schools/2016-2017_850_ks2final.csv",
+        "datasets/dfe/schools/2017-2018_850_ks2final.csv",
+        "datasets/dfe/schools/2018-2019_850_ks2final.csv",
+        "datasets/dfe/schools/2016-2017_850_ks4final.csv",
+        "datasets/dfe/schools/2017-2018_850_ks4final.csv",
+        "datasets/dfe/schools/2018-2019_883_845_ks4provisional.csv",
+    ];
+    for file in &files {
+        args.extend(["--schools", file]);
+    }
+    let output = attain(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // What a file cannot give is said.
+    assert!(stderr.contains("no ATT8SCR_FSM6CLA1A column"), "{stderr}");
+    let csv = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        format!("{HEADER}{PUBLISHED_HEADER}")
+    );
+    let rows = rows(&csv);
+    let find = |year: &str, unit: &str, measure: &str, group: &str| {
+        rows.iter()
+            .find(|r| {
+                r["year"] == year
+                    && r["level"] == "la"
+                    && r["unit"] == unit
+                    && r["measure"] == measure
+                    && r["group"] == group
+            })
+            .unwrap_or_else(|| panic!("no la {unit} {year} {measure} {group} row"))
+    };
+    let ks2 = find("2019", "850", "ks2.rwm_exp", "disadvantaged");
+    assert_eq!(ks2["published_member"], "49.0");
+    assert_eq!(ks2["published_n_member"], "3263");
+    assert_eq!(ks2["n_member"], "2885");
+    assert!((ks2["value_member"].parse::<f64>().unwrap() - 49.08).abs() < 0.01);
+    assert!((ks2["gap_to_national"].parse::<f64>().unwrap() - (49.08 - 71.0)).abs() < 0.01);
+    let ks4 = find("2018", "850", "ks4.basics4", "disadvantaged");
+    assert_eq!(ks4["published_member"], "38.6");
+    assert!(!ks4["gap"].is_empty() && !ks4["gap_ci_low"].is_empty());
+    // Thurrock and East Sussex from the England KS4 file: all pupils only.
+    for la in ["883", "845"] {
+        let all = find("2019", la, "ks4.att8", "all");
+        assert!(!all["published_member"].is_empty());
+        assert!(!rows
+            .iter()
+            .any(|r| r["unit"] == la && r["group"] == "disadvantaged"));
+    }
+    assert_eq!(
+        find("2019", "883", "ks4.att8", "all")["published_member"],
+        "43.5"
+    );
+}
+
+#[test]
+fn published_la_tables_give_an_las_table_for_every_phase() {
+    let csv = ok(&[
+        "gaps",
+        "--published",
+        "datasets/dfe/la/eyfsp_headline_measures_2022.csv",
+        "--published",
+        "datasets/dfe/la/cla_outcomes_ks2_la.csv",
+        "--published",
+        "datasets/dfe/la/cla_outcomes_ks4_la.csv",
+        "--published",
+        "datasets/dfe/la/lait_attainment_883_845_850.csv",
+        "--la",
+        "883",
+    ]);
+    let rows = rows(&csv);
+    let phases: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["phase"].as_str()).collect();
+    assert_eq!(
+        phases.into_iter().collect::<Vec<_>>(),
+        ["eyfs", "ks1", "ks2", "ks4", "phonics"]
+    );
+    assert!(rows.iter().all(|r| match r["level"].as_str() {
+        "national" => r["unit"] == "E92000001",
+        "region" => r["unit"] == "E12000006",
+        "la" => r["unit"] == "883",
+        _ => false,
+    }));
+    let find = |phase: &str, year: &str, measure: &str, group: &str| {
+        rows.iter()
+            .find(|r| {
+                r["phase"] == phase
+                    && r["year"] == year
+                    && r["level"] == "la"
+                    && r["measure"] == measure
+                    && r["group"] == group
+            })
+            .unwrap_or_else(|| panic!("no {year} {measure} {group} row"))
+    };
+    // EYFSP (with counts): 1714 of 2518 children, published 68.1.
+    let gld = find("eyfs", "2022", "eyfs.gld", "all");
+    assert_eq!(
+        (gld["n_member"].as_str(), gld["published_member"].as_str()),
+        ("2518", "68.1")
+    );
+    assert!(!gld["ci_low"].is_empty());
+    // Looked-after children (EES, with counts): 7 of 12 in 2019.
+    let cla = find("ks2", "2019", "ks2.rwm_exp", "cla");
+    assert_eq!(
+        (cla["n_member"].as_str(), cla["published_member"].as_str()),
+        ("12", "58.0")
+    );
+    // LAIT (no counts): disadvantaged 57 against 76.
+    let dis = find("ks2", "2019", "ks2.rwm_exp", "disadvantaged");
+    assert_eq!(
+        (
+            dis["value_member"].as_str(),
+            dis["gap"].as_str(),
+            dis["n_member"].as_str()
+        ),
+        ("57.0", "-19.0", "")
+    );
+    // A figure LAIT does not have keeps its code as the reason.
+    let missing = find("ks2", "2016", "ks2.rwm_exp", "cla");
+    assert_eq!(
+        (missing["value_member"].as_str(), missing["reason"].as_str()),
+        ("", "-")
+    );
+}
+
+#[test]
+fn groups_pool_schools_from_school_tables() {
+    let csv = ok(&[
+        "gaps",
+        "--schools",
+        "datasets/dfe/schools/2018-2019_850_ks2final.csv",
+        "--groups",
+        "datasets/dfe/example_groups_850.csv",
+        "--level",
+        "alliance",
+    ]);
+    let rows = rows(&csv);
+    assert!(rows.iter().all(|r| r["level"] == "alliance"));
+    let find = |unit: &str| {
+        rows.iter()
+            .find(|r| r["unit"] == unit && r["measure"] == "ks2.rwm_exp" && r["group"] == "all")
+            .unwrap()
+    };
+    // 124 + 96 + 29 + 97 pupils.
+    assert_eq!(find("WARSASH")["n_member"], "346");
+    // The secondaries' grouping: only The Westgate School (all-through) is
+    // in the KS2 file, with no KS2 cohort.
+    let secondary = find("SECONDARY");
+    assert_eq!(
+        (
+            secondary["value_member"].as_str(),
+            secondary["reason"].as_str()
+        ),
+        ("", "no school figures")
+    );
+}
+
+#[test]
+fn a_bad_published_cell_names_the_file_row_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("2018-2019_850_ks2final.csv");
+    std::fs::write(
+        &path,
+        "RECTYPE,LEA,URN,TELIG,PTRWM_EXP\r\n1,850,100001,20,55%\r\n1,850,100002,20,5O%\r\n",
+    )
+    .unwrap();
+    let output = attain(&["gaps", "--schools", path.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2018-2019_850_ks2final.csv, row 3, column `PTRWM_EXP`: found \"5O%\""),
+        "{stderr}"
+    );
+    // An LA-level file given as a school table is refused with the right flag named.
+    let output = attain(&[
+        "gaps",
+        "--schools",
+        "datasets/dfe/la/cla_outcomes_ks2_la.csv",
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--published"));
 }

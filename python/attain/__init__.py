@@ -21,15 +21,22 @@ __version__: str = _attain.__version__
 #: The columns of the gap table, in order.
 GAP_COLUMNS: "list[str]" = list(_attain.GAP_COLUMNS)
 
+#: The columns a gap table from published tables has after ``GAP_COLUMNS``.
+PUBLISHED_COLUMNS: "list[str]" = list(_attain.PUBLISHED_COLUMNS)
+
 __all__ = [
     "AttainError",
     "FileError",
     "GAP_COLUMNS",
+    "PUBLISHED_COLUMNS",
+    "Published",
     "Synthetic",
     "UsageError",
     "ValidationError",
     "datasets",
     "gaps",
+    "published_gaps",
+    "read_published",
     "read_pupils",
     "synth",
 ]
@@ -95,6 +102,95 @@ def gaps(
         list(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
+    )
+
+
+PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+
+def _paths(paths: Optional[PathsLike], argument: str) -> "list[str]":
+    """One path or several, as a list of ``str``."""
+    if paths is None:
+        return []
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    result = []
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise UsageError(f"{argument}: expected file paths, got {type(path).__name__}")
+        result.append(os.fspath(path))
+    return result
+
+
+def _las(la: Union[None, int, Sequence[int]]) -> "list[int]":
+    codes = [] if la is None else [la] if isinstance(la, int) else list(la)
+    for code in codes:
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 999:
+            raise UsageError(f"la: expected three-digit LA codes such as 883, got {code!r}")
+    return codes
+
+
+def published_gaps(
+    *,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    la: Union[None, int, Sequence[int]] = None,
+    year: Optional[int] = None,
+    phase: Union[None, str, Sequence[str]] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    national: Optional[TableLike] = None,
+) -> pl.DataFrame:
+    """The gap table from DfE's published tables: the same table as ``attain gaps --schools/--published``."""
+    schools_list = _paths(schools, "schools")
+    published_list = _paths(published, "published")
+    if not schools_list and not published_list:
+        raise UsageError("published_gaps: give schools (performance tables), published (LA-level tables) or both")
+    if levels is None:
+        levels = ("national", "region", "la", "school") if published_list else ("national", "la", "school")
+    if isinstance(levels, str):
+        levels = levels.split(",")
+    if isinstance(phase, str):
+        phase = [phase]
+    if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
+        raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise UsageError(f"year: expected the year an academic year ends, such as 2019, got {year!r}")
+    return _attain.published_gaps(
+        schools_list,
+        published_list,
+        _las(la),
+        year,
+        None if phase is None else list(phase),
+        list(levels),
+        int(min_cohort),
+        None if groups is None else _table(groups, "groups"),
+        None if national is None else _table(national, "national"),
+    )
+
+
+class Published(NamedTuple):
+    """Published tables as Attain reads them."""
+
+    #: One row per figure: file, row, phase, year, level, unit, measure, population, n, value,
+    #: numerator, count_rounded, missing.
+    figures: pl.DataFrame
+    #: What each file cannot give or what was left out: file, kind, note.
+    notes: pl.DataFrame
+
+
+def read_published(
+    *,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+) -> Published:
+    """Every figure Attain reads from published tables, and notes on what each file cannot give."""
+    figures, notes = _attain.read_published(_paths(schools, "schools"), _paths(published, "published"), year)
+    return Published(
+        figures,
+        pl.DataFrame(notes, schema={"file": pl.String, "kind": pl.String, "note": pl.String}, orient="row"),
     )
 
 

@@ -18,17 +18,22 @@ __all__ = [
     "AttainError",
     "FileError",
     "GAP_COLUMNS",
+    "PUBLISHED_COLUMNS",
+    "Published",
     "Synthetic",
     "UsageError",
     "ValidationError",
     "datasets",
     "gaps",
+    "published_gaps",
+    "read_published",
     "read_pupils",
     "synth",
 ]
 
 __version__: str
 GAP_COLUMNS: List[str]
+PUBLISHED_COLUMNS: List[str]
 
 #: A path (``str`` or ``pathlib.Path``; CSV or Parquet), a polars DataFrame or a pandas DataFrame.
 TableLike = Union[str, "os.PathLike[str]", pl.DataFrame, Any]
@@ -63,6 +68,62 @@ def gaps(
         UsageError: a bad argument.
         FileError: a file that cannot be read.
     """
+
+#: One path or several.
+PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+def published_gaps(
+    *,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    la: Union[None, int, Sequence[int]] = None,
+    year: Optional[int] = None,
+    phase: Union[None, str, Sequence[str]] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    national: Optional[TableLike] = None,
+) -> pl.DataFrame:
+    """The gap table from DfE's published tables, as ``attain gaps --schools/--published`` writes it.
+
+    Args:
+        schools: school performance tables (``*_ks2final.csv``, ``*_ks4final.csv``, ``*_ks4provisional.csv``),
+            exactly as downloaded. ``la`` rows pool each LA's state-funded schools; DfE's own LA figure is in
+            ``published_member``.
+        published: LA-level tables: Explore Education Statistics CSVs (EYFSP headline measures,
+            children-in-need outcomes) and LAIT attainment extracts.
+        la: only these LAs (with their schools and regions); England is always kept.
+        year: the academic year (ending year) of performance tables whose file names lack it.
+        phase: only these phases.
+        levels: any of ``national``, ``region``, ``la``, ``school``, ``alliance``
+            (default ``national, region, la, school`` with ``published``, else ``national, la, school``).
+        min_cohort: values from fewer pupils are withheld; 0 turns suppression off.
+        groups: groupings of schools (``urn, group_id, group_name``); adds the level ``alliance``.
+        national: a national reference table used where the files have no England figure.
+
+    The table has the columns ``GAP_COLUMNS + PUBLISHED_COLUMNS``: ``published_n_member``,
+    ``published_member``, ``region_member``, ``rounded`` and ``reason`` (why a value is missing).
+
+    Raises:
+        ValidationError: bad data, with ``file``, ``row``, ``column``, ``value`` and ``expected``.
+        UsageError: a bad argument.
+        FileError: a file that cannot be read.
+    """
+
+class Published(NamedTuple):
+    """Published tables as Attain reads them."""
+
+    figures: pl.DataFrame
+    notes: pl.DataFrame
+
+def read_published(
+    *,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+) -> Published:
+    """Every figure Attain reads from published tables (one row per figure, with the file and row it came
+    from and the code given where a value is missing), and notes on what each file cannot give."""
 
 def read_pupils(pupils: TableLike, phase: Optional[str] = None) -> pl.DataFrame:
     """A pupil table, validated and typed (whole numbers as Int32, missing values null).

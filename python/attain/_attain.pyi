@@ -12,6 +12,9 @@ __all__ = [
     "ValidationError",
     "gaps",
     "national_reference",
+    "published_gaps",
+    "read_published",
+    "PUBLISHED_COLUMNS",
     "read_pupils",
     "sample",
     "sample_national",
@@ -21,6 +24,7 @@ __all__ = [
 
 __version__: str
 GAP_COLUMNS: List[str]
+PUBLISHED_COLUMNS: List[str]
 
 class AttainError(Exception):
     """Base class of every error Attain raises."""
@@ -51,6 +55,20 @@ def gaps(
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
 ) -> pl.DataFrame: ...
+def published_gaps(
+    schools: List[str],
+    published: List[str],
+    la: List[int],
+    year: Optional[int],
+    phase: Optional[List[str]],
+    levels: List[str],
+    min_cohort: int,
+    groups: Optional[Union[str, pl.DataFrame]],
+    national: Optional[Union[str, pl.DataFrame]],
+) -> pl.DataFrame: ...
+def read_published(
+    schools: List[str], published: List[str], year: Optional[int]
+) -> Tuple[pl.DataFrame, List[Tuple[str, str, str]]]: ...
 def read_pupils(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
 def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple[pl.DataFrame, pl.DataFrame]: ...
 def sample(phase: str) -> pl.DataFrame: ...

@@ -237,6 +237,86 @@ fn gaps(
 }
 
 #[pyfunction]
+#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national))]
+#[allow(clippy::too_many_arguments)]
+fn published_gaps(
+    py: Python<'_>,
+    schools: Vec<String>,
+    published: Vec<String>,
+    la: Vec<u16>,
+    year: Option<u16>,
+    phase: Option<Vec<String>>,
+    levels: Vec<String>,
+    min_cohort: u64,
+    groups: Option<&Bound<'_, PyAny>>,
+    national: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyDataFrame> {
+    let phases: Option<Vec<Phase>> = phase
+        .map(|names| {
+            names
+                .iter()
+                .map(|p| p.parse())
+                .collect::<attain::Result<_>>()
+        })
+        .transpose()
+        .map_err(to_py)?;
+    let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
+    let groups = groups.map(Table::from_py).transpose()?;
+    let national = national.map(Table::from_py).transpose()?;
+    py.detach(move || {
+        let mut figures = attain::Published::read_files(&schools, &published, year)?;
+        if let Some(phases) = phases {
+            figures.retain_phases(&phases);
+        }
+        let groupings = groups
+            .map(|table| table.groupings())
+            .transpose()?
+            .map(std::sync::Arc::new);
+        let mut levels = levels;
+        if groupings.is_some() && !levels.contains(&Level::Alliance) {
+            levels.push(Level::Alliance);
+        }
+        let options = attain::PublishedOptions {
+            gap: GapOptions {
+                levels,
+                suppression: Suppression { min_cohort },
+                groupings,
+            },
+            las: la,
+            national: national.map(|table| table.national_figures()).transpose()?,
+        };
+        attain::published::gap_table(&figures, &options)?.to_dataframe()
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
+}
+
+/// Every figure of some published files, and each file's notes.
+#[pyfunction]
+#[pyo3(signature = (schools, published, year))]
+fn read_published(
+    py: Python<'_>,
+    schools: Vec<String>,
+    published: Vec<String>,
+    year: Option<u16>,
+) -> PyResult<(PyDataFrame, Vec<(String, String, String)>)> {
+    py.detach(move || {
+        let figures = attain::Published::read_files(&schools, &published, year)?;
+        let notes = figures
+            .files
+            .iter()
+            .flat_map(|file| {
+                file.notes
+                    .iter()
+                    .map(|note| (file.path.clone(), file.kind.name().to_owned(), note.clone()))
+            })
+            .collect();
+        Ok((PyDataFrame(figures.to_dataframe()?), notes))
+    })
+    .map_err(to_py)
+}
+
+#[pyfunction]
 #[pyo3(signature = (pupils, phase))]
 fn read_pupils(
     py: Python<'_>,
@@ -328,9 +408,15 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UsageError", py.get_type::<UsageError>())?;
     m.add("FileError", py.get_type::<FileError>())?;
     m.add("GAP_COLUMNS", attain::gaps::COLUMNS.to_vec())?;
+    m.add(
+        "PUBLISHED_COLUMNS",
+        attain::published::PUBLISHED_COLUMNS.to_vec(),
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_pupils, m)?)?;
+    m.add_function(wrap_pyfunction!(published_gaps, m)?)?;
+    m.add_function(wrap_pyfunction!(read_published, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;
     m.add_function(wrap_pyfunction!(sample, m)?)?;
     m.add_function(wrap_pyfunction!(national_reference, m)?)?;

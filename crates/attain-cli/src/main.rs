@@ -64,8 +64,26 @@ struct GapsArgs {
     /// A pupil table, CSV or Parquet. Repeat for several files of one phase
     /// (one per year, say): they are read a chunk at a time, so many years of
     /// national pupils need no more memory than about one.
-    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    #[arg(long, required_unless_present_any = ["data", "schools", "published"], conflicts_with_all = ["data", "schools", "published"])]
     pupils: Vec<PathBuf>,
+    /// A DfE school performance table (KS2 or KS4), as downloaded. Repeat
+    /// for several years or LAs. The la rows pool the LA's schools, with
+    /// DfE's own LA figure beside them (published_member).
+    #[arg(long, conflicts_with = "data")]
+    schools: Vec<PathBuf>,
+    /// A published LA-level table: Explore Education Statistics CSV (EYFSP,
+    /// children-in-need outcomes) or a LAIT attainment extract. Repeat for
+    /// several files; may be combined with --schools.
+    #[arg(long, conflicts_with = "data")]
+    published: Vec<PathBuf>,
+    /// With --schools or --published: only these LAs (comma-separated codes,
+    /// e.g. 883,845), their schools and their regions; England is kept.
+    #[arg(long)]
+    la: Option<String>,
+    /// With --schools: the academic year (by its ending year) of a
+    /// performance table whose file name does not carry it.
+    #[arg(long)]
+    year: Option<u16>,
     /// A dataset folder: <phase>.csv or <phase>.parquet per phase, and
     /// national.csv (used unless --national or --national-pupils is given).
     /// Every phase present is analysed unless --phase is given.
@@ -78,9 +96,11 @@ struct GapsArgs {
     /// A national reference table: phase, year, measure, group, value[, n].
     #[arg(long)]
     national: Option<PathBuf>,
-    /// Levels to report, comma-separated: national, la, school, alliance.
-    #[arg(long, default_value = "national,la,school")]
-    level: String,
+    /// Levels to report, comma-separated: national, region (published
+    /// tables), la, school, alliance [default: national,la,school; with
+    /// --published, national,region,la,school].
+    #[arg(long)]
+    level: Option<String>,
     /// Groupings of schools (urn, group_id, group_name): adds the level
     /// alliance, each grouping's pupils pooled as if one school.
     #[arg(long)]
@@ -160,7 +180,140 @@ fn data_file(dir: &Path, phase: Phase) -> Result<Option<PathBuf>> {
     }
 }
 
+/// Where the gap table is written, and how.
+fn table_writer(args: &GapsArgs) -> Result<report::TableWriter<Box<dyn Write>>> {
+    let format = match (&args.format, &args.out) {
+        (Some(format), _) => format.parse()?,
+        (None, Some(out)) => Format::from_extension(out).unwrap_or_default(),
+        (None, None) => Format::Csv,
+    };
+    let (sink, name): (Box<dyn Write>, String) = match &args.out {
+        Some(out) => (Box::new(report::create(out)?), out.display().to_string()),
+        None => (
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            "standard output".into(),
+        ),
+    };
+    Ok(report::TableWriter::new(format, sink, &name))
+}
+
+fn parse_las(text: &str) -> Result<Vec<u16>> {
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|code| {
+            code.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|c| (100..=999).contains(c))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--la {text:?}: expected three-digit LA codes separated by commas, e.g. 883,845"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// The gap table from published DfE tables (--schools, --published).
+fn gaps_published(args: GapsArgs) -> Result<()> {
+    if args.national_pupils.is_some() {
+        return Err(Error::Usage(
+            "--national-pupils goes with pupil tables: published tables bring their own England rows (add --national for years they lack)".into(),
+        ));
+    }
+    let mut published = attain::Published::read_files(&args.schools, &args.published, args.year)?;
+    if let Some(phases) = args.phase.as_deref().map(parse_phases).transpose()? {
+        published.retain_phases(&phases);
+    }
+    // Say what each file gives, so that a group it cannot give is seen to
+    // be missing rather than mistaken for zero.
+    for (index, file) in published.files.iter().enumerate() {
+        let mut gives: std::collections::BTreeMap<(usize, String), Vec<u16>> = Default::default();
+        for (year, measure, populations) in published.coverage(index) {
+            let order = attain::MEASURES
+                .iter()
+                .position(|m| m.name == measure.name)
+                .unwrap_or(0);
+            let names: Vec<&str> = populations.iter().map(|p| p.name()).collect();
+            gives
+                .entry((order, format!("{} ({})", measure.name, names.join(", "))))
+                .or_default()
+                .push(year);
+        }
+        eprintln!("attain: {} ({}):", file.path, file.kind.name());
+        if gives.is_empty() {
+            eprintln!("attain:   no figures Attain reads");
+        }
+        for ((_, measure), years) in gives {
+            let years: Vec<String> = years.iter().map(u16::to_string).collect();
+            eprintln!("attain:   {measure}: {}", years.join(", "));
+        }
+        for note in &file.notes {
+            eprintln!("attain:   {note}");
+        }
+    }
+    let groupings = args
+        .groups
+        .as_ref()
+        .map(Groupings::read)
+        .transpose()?
+        .map(std::sync::Arc::new);
+    let default_levels = if args.published.is_empty() {
+        "national,la,school"
+    } else {
+        "national,region,la,school"
+    };
+    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or(default_levels))?;
+    if groupings.is_some() && !levels.contains(&Level::Alliance) {
+        levels.push(Level::Alliance);
+    }
+    let options = attain::PublishedOptions {
+        gap: GapOptions {
+            levels,
+            suppression: Suppression {
+                min_cohort: args.min_cohort,
+            },
+            groupings,
+        },
+        las: args
+            .la
+            .as_deref()
+            .map(parse_las)
+            .transpose()?
+            .unwrap_or_default(),
+        national: args
+            .national
+            .as_ref()
+            .map(NationalFigures::read_reference)
+            .transpose()?,
+    };
+    let table = attain::published::gap_table(&published, &options)?;
+    if table.is_empty() {
+        eprintln!(
+            "attain: no rows: the files have no figures for the LAs, phases and levels asked for"
+        );
+    }
+    let mut writer = table_writer(&args)?;
+    let mut frame = table.to_dataframe()?;
+    writer.write(&mut frame)?;
+    writer.finish(
+        &mut GapTable {
+            published: true,
+            ..GapTable::default()
+        }
+        .to_dataframe()?,
+    )
+}
+
 fn gaps(args: GapsArgs) -> Result<()> {
+    if !args.schools.is_empty() || !args.published.is_empty() {
+        return gaps_published(args);
+    }
+    if args.la.is_some() || args.year.is_some() {
+        return Err(Error::Usage(
+            "--la and --year go with --schools or --published".into(),
+        ));
+    }
     let phases: Option<Vec<Phase>> = args.phase.as_deref().map(parse_phases).transpose()?;
     // Each input is a phase and its files.
     let inputs: Vec<(Vec<PathBuf>, Option<Phase>)> = match &args.data {
@@ -200,7 +353,7 @@ fn gaps(args: GapsArgs) -> Result<()> {
         .map(Groupings::read)
         .transpose()?
         .map(std::sync::Arc::new);
-    let mut levels = Level::parse_list(&args.level)?;
+    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or("national,la,school"))?;
     // Groupings add the alliance level.
     if groupings.is_some() && !levels.contains(&Level::Alliance) {
         levels.push(Level::Alliance);
@@ -212,19 +365,7 @@ fn gaps(args: GapsArgs) -> Result<()> {
         },
         groupings,
     };
-    let format = match (&args.format, &args.out) {
-        (Some(format), _) => format.parse()?,
-        (None, Some(out)) => Format::from_extension(out).unwrap_or_default(),
-        (None, None) => Format::Csv,
-    };
-    let (sink, name): (Box<dyn Write>, String) = match &args.out {
-        Some(out) => (Box::new(report::create(out)?), out.display().to_string()),
-        None => (
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            "standard output".into(),
-        ),
-    };
-    let mut writer = report::TableWriter::new(format, sink, &name);
+    let mut writer = table_writer(&args)?;
 
     for (paths, phase) in inputs {
         let local = attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?;
@@ -318,6 +459,7 @@ fn io_floor(args: IoFloorArgs) -> Result<()> {
             attain::Unit::La(_) => Level::La,
             attain::Unit::School(_) => Level::School,
             attain::Unit::Alliance(_) => Level::Alliance,
+            attain::Unit::Region(_) => Level::Region,
         });
         table.unit.push(unit);
         table.measure.push(measures[row / 7 % measures.len()].name);

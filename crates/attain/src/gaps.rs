@@ -8,7 +8,7 @@
 //! | column | meaning |
 //! |---|---|
 //! | `phase`, `year` | the phase; the academic year by its ending calendar year |
-//! | `level`, `unit` | `national` (`E92000001`), `la` (the LA code) or `school` (the URN) |
+//! | `level`, `unit` | `national` (`E92000001`), `la` (the LA code), `school` (the URN), `alliance` (the grouping's id) or, from published tables, `region` (its ONS code) |
 //! | `measure`, `group` | e.g. `ks2.rwm_exp`, `disadvantaged` |
 //! | `n_member` | group members (rate) or members with a value (mean) |
 //! | `value_member`, `ci_low`, `ci_high` | the members' value and its 95% interval |
@@ -69,6 +69,8 @@ pub const COLUMNS: [&str; 21] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Level {
     National,
+    /// A region: published LA-level tables only (see [`crate::published`]).
+    Region,
     La,
     School,
     /// A grouping of schools pooled as if one school (see [`crate::schools`]).
@@ -78,12 +80,19 @@ pub enum Level {
 impl Level {
     /// The levels every pupil table has (the default).
     pub const ALL: [Level; 3] = [Level::National, Level::La, Level::School];
-    /// Every level, `alliance` included (it needs groupings).
-    pub const EVERY: [Level; 4] = [Level::National, Level::La, Level::School, Level::Alliance];
+    /// Every level: `alliance` needs groupings, `region` published tables.
+    pub const EVERY: [Level; 5] = [
+        Level::National,
+        Level::Region,
+        Level::La,
+        Level::School,
+        Level::Alliance,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Level::National => "national",
+            Level::Region => "region",
             Level::La => "la",
             Level::School => "school",
             Level::Alliance => "alliance",
@@ -101,7 +110,7 @@ impl Level {
         levels.dedup();
         if levels.is_empty() {
             return Err(Error::Usage(
-                "no level given: expected national, la or school".into(),
+                "no level given: expected national, region, la, school or alliance".into(),
             ));
         }
         Ok(levels)
@@ -118,12 +127,12 @@ impl FromStr for Level {
     type Err = Error;
     fn from_str(text: &str) -> Result<Level> {
         let wanted = text.trim().to_ascii_lowercase();
-        Level::ALL
+        Level::EVERY
             .into_iter()
             .find(|level| level.name() == wanted)
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "unknown level {text:?}: expected national, la or school"
+                    "unknown level {text:?}: expected national, region, la, school or alliance"
                 ))
             })
     }
@@ -165,6 +174,7 @@ impl Default for GapOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Unit {
     England,
+    Region(crate::published::Region),
     La(u16),
     School(u32),
     /// A grouping, by its index in the [`crate::Groupings`]; the table shows its id.
@@ -175,6 +185,7 @@ impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unit::England => f.write_str(ENGLAND),
+            Unit::Region(region) => f.write_str(region.code()),
             Unit::La(code) => write!(f, "{code}"),
             Unit::School(urn) => write!(f, "{urn}"),
             Unit::Alliance(index) => write!(f, "grouping {index}"),
@@ -206,7 +217,12 @@ macro_rules! every_column {
             gap_to_national,
             national_gap,
             gap_vs_national_gap,
-            suppressed
+            suppressed,
+            published_n_member,
+            published_member,
+            region_member,
+            rounded,
+            reason
         )
     };
 }
@@ -236,21 +252,31 @@ pub struct GapTable {
     pub national_gap: Vec<Option<f64>>,
     pub gap_vs_national_gap: Vec<Option<f64>>,
     pub suppressed: Vec<bool>,
+    /// The columns only a table from published figures has (see
+    /// [`crate::published::PUBLISHED_COLUMNS`]); filled, and written out,
+    /// only when `published` is set.
+    pub published_n_member: Vec<Option<u64>>,
+    pub published_member: Vec<Option<f64>>,
+    pub region_member: Vec<Option<f64>>,
+    pub rounded: Vec<bool>,
+    pub reason: Vec<Option<&'static str>>,
+    /// The table was built from published figures.
+    pub published: bool,
     /// The groupings `Unit::Alliance` rows refer to, for their ids.
     pub groupings: Option<std::sync::Arc<Groupings>>,
 }
 
 /// One side of a comparison, before suppression.
 #[derive(Debug, Clone, Copy, Default)]
-struct Side {
-    n: Option<u64>,
-    value: Option<f64>,
-    low: Option<f64>,
-    high: Option<f64>,
+pub(crate) struct Side {
+    pub n: Option<u64>,
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
 }
 
 impl Side {
-    fn of(summary: &Summary, measure: &Measure) -> Side {
+    pub(crate) fn of(summary: &Summary, measure: &Measure) -> Side {
         let kind = measure.kind();
         let interval = summary.interval(kind);
         Side {
@@ -285,6 +311,7 @@ impl GapTable {
 
     /// Appends another table's rows.
     pub fn append(&mut self, other: GapTable) {
+        self.published |= other.published;
         if self.groupings.is_none() {
             self.groupings = other.groupings.clone();
         }
@@ -293,7 +320,7 @@ impl GapTable {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(crate) fn push(
         &mut self,
         key: (Phase, u16, Level, Unit),
         measure: &'static Measure,
@@ -346,6 +373,29 @@ impl GapTable {
         self.gap_vs_national_gap
             .push(gap.zip(national_gap).map(|(g, n)| g - n));
         self.suppressed.push(member_withheld || comparison_withheld);
+        if self.published {
+            self.published_n_member.push(None);
+            self.published_member.push(None);
+            self.region_member.push(None);
+            self.rounded.push(false);
+            self.reason.push(None);
+        }
+    }
+
+    /// Sets the published-only columns of the last row pushed.
+    pub(crate) fn set_published(
+        &mut self,
+        published_n_member: Option<u64>,
+        published_member: Option<f64>,
+        region_member: Option<f64>,
+        rounded: bool,
+        reason: Option<&'static str>,
+    ) {
+        *self.published_n_member.last_mut().expect("a row") = published_n_member;
+        *self.published_member.last_mut().expect("a row") = published_member;
+        *self.region_member.last_mut().expect("a row") = region_member;
+        *self.rounded.last_mut().expect("a row") = rounded;
+        *self.reason.last_mut().expect("a row") = reason;
     }
 
     /// The table as a polars `DataFrame`, columns as in [`COLUMNS`].
@@ -363,7 +413,7 @@ impl GapTable {
             Int64Chunked::from_iter_options(name.into(), values.iter().map(|n| n.map(|n| n as i64)))
                 .into_column()
         };
-        // 21 independent columns: built on every core.
+        // Independent columns: built on every core.
         let build = |index: usize| -> Column {
             match index {
                 0 => text("phase", &|row| self.phase[row].name()),
@@ -408,12 +458,29 @@ impl GapTable {
                 17 => numbers("gap_to_national", &self.gap_to_national),
                 18 => numbers("national_gap", &self.national_gap),
                 19 => numbers("gap_vs_national_gap", &self.gap_vs_national_gap),
-                _ => {
+                20 => {
                     BooleanChunked::from_slice("suppressed".into(), &self.suppressed).into_column()
+                }
+                21 => counts("published_n_member", &self.published_n_member),
+                22 => numbers("published_member", &self.published_member),
+                23 => numbers("region_member", &self.region_member),
+                24 => BooleanChunked::from_slice("rounded".into(), &self.rounded).into_column(),
+                _ => {
+                    let mut builder = StringChunkedBuilder::new("reason".into(), rows);
+                    for reason in &self.reason {
+                        builder.append_option(*reason);
+                    }
+                    builder.finish().into_column()
                 }
             }
         };
-        let columns: Vec<Column> = (0..COLUMNS.len()).into_par_iter().map(build).collect();
+        let width = COLUMNS.len()
+            + if self.published {
+                crate::published::PUBLISHED_COLUMNS.len()
+            } else {
+                0
+            };
+        let columns: Vec<Column> = (0..width).into_par_iter().map(build).collect();
         DataFrame::new(rows, columns).map_err(|e| Error::table("gap table", e))
     }
 }
@@ -485,6 +552,11 @@ impl<'a> Comparison<'a> {
         if options.levels.contains(&Level::Alliance) && options.groupings.is_none() {
             return Err(Error::Usage(
                 "the alliance level needs groupings of schools (--groups FILE)".into(),
+            ));
+        }
+        if options.levels.contains(&Level::Region) {
+            return Err(Error::Usage(
+                "the region level needs published LA-level tables (--published FILE): pupil tables do not say a school's region".into(),
             ));
         }
         let phase = self.local.phase;
@@ -594,7 +666,7 @@ impl<'a> Comparison<'a> {
 /// from fewer pupils than the minimum cohort is withheld like any other
 /// value, or a national row's withheld value could be read back from every
 /// other row (as when the "national" pupils are a handful).
-fn national_pair(
+pub(crate) fn national_pair(
     figures: &NationalFigures,
     year: u16,
     measure: &Measure,
@@ -691,5 +763,6 @@ fn unit_of(place: &Place, level: Level) -> Unit {
         Level::La => Unit::La(place.la_code),
         Level::School => Unit::School(place.urn),
         Level::Alliance => unreachable!("alliances are found through their groupings"),
+        Level::Region => unreachable!("refused before: pupil tables have no regions"),
     }
 }

@@ -3,7 +3,14 @@
 //!
 //! A groupings file has the columns `urn, group_id, group_name` (other
 //! columns are ignored), one row per school and grouping; a school may belong
-//! to several groupings. With groupings, the gap table gains the level
+//! to several groupings.
+//!
+//! Trusts are built in: DfE's establishment file from Get Information About
+//! Schools (`edubasealldata*.csv`, columns `URN`, `Trusts (code)`,
+//! `Trusts (name)`) is read as a groupings file whose groupings are the
+//! multi-academy trusts, so every trust's schools can be seen as one.
+//! Schools with no trust are in no grouping. (No performance table has a
+//! trust column.) With groupings, the gap table gains the level
 //! `alliance`, whose unit is the `group_id`: the pupils of all its member
 //! schools pooled, with the same intervals, gaps and suppression as any
 //! other level. Pooling is a merge of the schools' summaries, so it is exact.
@@ -52,9 +59,13 @@ impl Groupings {
         Self::read_from(file, &source)
     }
 
-    /// Reads a groupings table (CSV) from any reader.
+    /// Reads a groupings table (CSV) from any reader: `urn, group_id,
+    /// group_name`, or GIAS's establishment file for trusts.
     pub fn read_from(reader: impl Read, source: &str) -> Result<Groupings> {
         let mut table = tables::read(reader, source)?;
+        if table.find("Trusts (code)").is_some() && table.find("group_id").is_none() {
+            return Self::read_trusts(table);
+        }
         let what = "a groupings table (urn, group_id, group_name)";
         let (urn_at, id_at, name_at) = (
             table.require("urn", what)?,
@@ -105,8 +116,86 @@ impl Groupings {
     }
 }
 
+impl Groupings {
+    /// GIAS's establishment file: each school's trust. GIAS has published
+    /// its file in Windows-1252, so names that are not UTF-8 are decoded
+    /// lossily (a name is only a label; URNs and codes are ASCII).
+    fn read_trusts<R: Read>(table: tables::CsvTable<R>) -> Result<Groupings> {
+        let what = "GIAS's establishment file (URN, Trusts (code), Trusts (name))";
+        let (urn_at, code_at, name_at) = (
+            table.require("URN", what)?,
+            table.require("Trusts (code)", what)?,
+            table.require("Trusts (name)", what)?,
+        );
+        let source = table.source.clone();
+        let mut reader = table.reader;
+        let mut groupings = Groupings::default();
+        let mut record = csv::ByteRecord::new();
+        let mut row = 1u64;
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| Error::table(&source, e))?
+        {
+            row += 1;
+            let text =
+                |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or(b"")).into_owned();
+            let code = text(code_at);
+            let code = code.trim();
+            if code.is_empty() {
+                continue; // not in a trust
+            }
+            let urn_text = text(urn_at);
+            let urn = urn_text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|u| (1..=99_999_999).contains(u))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        &source,
+                        Some(row),
+                        Some("URN"),
+                        Some(&urn_text),
+                        "a school URN, a whole number from 1 to 99999999",
+                    )
+                })?;
+            groupings.add(urn, code, text(name_at).trim());
+        }
+        if groupings.groups.is_empty() {
+            return Err(Error::invalid(
+                &source,
+                None,
+                Some("Trusts (code)"),
+                None,
+                "at least one school in a trust",
+            ));
+        }
+        Ok(groupings)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trusts_come_from_the_gias_establishment_file() {
+        // GIAS's columns, with a school outside any trust and a name in
+        // Windows-1252 (0x92 is a right quote there, invalid UTF-8).
+        let mut text = b"URN,LA (code),EstablishmentName,Trusts (code),Trusts (name)\n137315,850,Testwood School,3960,Testwood Trust\n116407,850,The Westgate School,,\n136156,850,Havant Academy,16044,St Mary".to_vec();
+        text.push(0x92);
+        text.extend_from_slice(b"s Trust\n139999,850,Another,3960,Testwood Trust\n");
+        let groupings = Groupings::read_from(text.as_slice(), "edubasealldata.csv").unwrap();
+        assert_eq!(groupings.groups.len(), 2);
+        assert_eq!(
+            groupings.groups[0],
+            ("3960".into(), "Testwood Trust".into())
+        );
+        assert_eq!(groupings.of_school(137315), &[0]);
+        assert_eq!(groupings.of_school(139999), &[0]);
+        assert_eq!(groupings.of_school(136156), &[1]);
+        assert!(groupings.of_school(116407).is_empty());
+        assert!(groupings.groups[1].1.starts_with("St Mary"));
+    }
+
     use super::*;
 
     #[test]

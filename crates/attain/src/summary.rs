@@ -79,10 +79,12 @@ impl Summary {
         })
     }
 
-    /// The sample variance of the values (divisor `n − 1`); `None` for `n < 2`.
+    /// The sample variance of the values (divisor `n − 1`); `None` for
+    /// `n < 2`, or when the spread is unknown (`sum_sq` is NaN, as for
+    /// summaries of published means: see [`crate::published`]).
     pub fn variance(&self) -> Option<f64> {
         let n = self.with_value as f64;
-        (self.with_value >= 2)
+        (self.with_value >= 2 && !self.sum_sq.is_nan())
             .then(|| ((self.sum_sq - self.sum * self.sum / n) / (n - 1.0)).max(0.0))
     }
 

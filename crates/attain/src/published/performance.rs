@@ -1,0 +1,383 @@
+//! School performance tables (KS2 `*_ks2final.csv`; KS4 `*_ks4final.csv`,
+//! `*_ks4provisional.csv`, `*_ks4revised.csv`), read exactly as DfE
+//! publishes them: UTF-8 BOM, CRLF, ragged rows, columns found by name
+//! (ignoring case, as KS2 writes `TNotFSM6CLA1A` and KS4 `TNOTFSM6CLA1A`),
+//! whatever the year's column set.
+//!
+//! | `RECTYPE` | KS2 | KS4 |
+//! |---|---|---|
+//! | 1, 2 | mainstream, special school | mainstream, special school |
+//! | 3 | the LA | – |
+//! | 4 | England, all schools (not read) | the LA |
+//! | 5 | England, state-funded: the national comparator | England, all schools (not read) |
+//! | 7 | – | England, state-funded: the national comparator |
+//!
+//! Counts come from the `T*` columns and values from the `PT*` and average
+//! columns ([`KS2`], [`KS4`]). The files give all pupils, disadvantaged and
+//! not disadvantaged; no file gives FSM, SEN or looked-after breakdowns of
+//! a measure (SEN columns are counts of pupils only).
+//!
+//! The year is not in the file: it is read from the file name as DfE names
+//! it (`2018-2019_…`: year 2019), or given.
+
+use super::{Area, Figure, School, Sheet};
+use crate::error::{Error, Result};
+use crate::groups::Population;
+use crate::measures::Measure;
+use crate::phase::Phase;
+
+/// Where one measure for one population is in a performance table.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    pub measure: &'static str,
+    pub population: Population,
+    /// The cohort count (`T*`).
+    pub count: &'static str,
+    /// The published value (`PT*` or an average).
+    pub value: &'static str,
+    /// A published total of a mean's scores, where the file has one.
+    pub total: Option<&'static str>,
+}
+
+const fn columns(
+    measure: &'static str,
+    population: Population,
+    count: &'static str,
+    value: &'static str,
+) -> Columns {
+    Columns {
+        measure,
+        population,
+        count,
+        value,
+        total: None,
+    }
+}
+
+use Population::{All, Disadvantaged, NotDisadvantaged};
+
+/// KS2 columns. A KS2 average is over pupils with a scaled score, a count
+/// DfE does not publish: the eligible cohort stands in for it, so means
+/// pooled from KS2 tables are approximate (and marked `rounded`).
+pub const KS2: [Columns; 12] = [
+    columns("ks2.rwm_exp", All, "TELIG", "PTRWM_EXP"),
+    columns(
+        "ks2.rwm_exp",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "PTRWM_EXP_FSM6CLA1A",
+    ),
+    columns(
+        "ks2.rwm_exp",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "PTRWM_EXP_NOTFSM6CLA1A",
+    ),
+    columns("ks2.rwm_high", All, "TELIG", "PTRWM_HIGH"),
+    columns(
+        "ks2.rwm_high",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "PTRWM_HIGH_FSM6CLA1A",
+    ),
+    columns(
+        "ks2.rwm_high",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "PTRWM_HIGH_NOTFSM6CLA1A",
+    ),
+    columns("ks2.read_avg", All, "TELIG", "READ_AVERAGE"),
+    columns(
+        "ks2.read_avg",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "READ_AVERAGE_FSM6CLA1A",
+    ),
+    columns(
+        "ks2.read_avg",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "READ_AVERAGE_NOTFSM6CLA1A",
+    ),
+    columns("ks2.mat_avg", All, "TELIG", "MAT_AVERAGE"),
+    columns(
+        "ks2.mat_avg",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "MAT_AVERAGE_FSM6CLA1A",
+    ),
+    columns(
+        "ks2.mat_avg",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "MAT_AVERAGE_NOTFSM6CLA1A",
+    ),
+];
+
+/// KS4 columns. Attainment 8 is over every pupil at the end of KS4 (`TPUP`),
+/// and `TOTATT8` is its exact total where the file has it.
+pub const KS4: [Columns; 9] = [
+    Columns {
+        total: Some("TOTATT8"),
+        ..columns("ks4.att8", All, "TPUP", "ATT8SCR")
+    },
+    columns("ks4.att8", Disadvantaged, "TFSM6CLA1A", "ATT8SCR_FSM6CLA1A"),
+    columns(
+        "ks4.att8",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "ATT8SCR_NFSM6CLA1A",
+    ),
+    columns("ks4.basics4", All, "TPUP", "PTL2BASICS_94"),
+    columns(
+        "ks4.basics4",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "PTFSM6CLA1ABASICS_94",
+    ),
+    columns(
+        "ks4.basics4",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "PTNOTFSM6CLA1ABASICS_94",
+    ),
+    columns("ks4.basics5", All, "TPUP", "PTL2BASICS_95"),
+    columns(
+        "ks4.basics5",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "PTFSM6CLA1ABASICS_95",
+    ),
+    columns(
+        "ks4.basics5",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "PTNOTFSM6CLA1ABASICS_95",
+    ),
+];
+
+/// Independent schools' `NFTYPE`s: DfE's LA and England rows leave them out.
+const INDEPENDENT: [&str; 3] = ["IND", "INDSPEC", "NMSS"];
+
+/// The academic year a DfE file name carries: `2018-2019_850_ks2final.csv`
+/// is 2019.
+pub fn year_from_file_name(name: &str) -> Option<u16> {
+    let number = |digits: &[u8]| -> Option<u16> {
+        digits
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0u16, |n, d| n * 10 + (d - b'0') as u16))
+    };
+    name.as_bytes().windows(9).find_map(|window| {
+        if window[4] != b'-' {
+            return None;
+        }
+        let (first, second) = (number(&window[..4])?, number(&window[5..])?);
+        (second == first + 1 && (1990..=2100).contains(&second)).then_some(second)
+    })
+}
+
+enum Row {
+    School,
+    La,
+    England,
+    Skipped,
+}
+
+pub(super) fn read(
+    sheet: &Sheet,
+    file_name: Option<&str>,
+    year: Option<u16>,
+    figures: &mut Vec<Figure>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let source = &*sheet.source;
+    let phase = if sheet.find("TELIG").is_some() || sheet.find("PTRWM_EXP").is_some() {
+        Phase::Ks2
+    } else if sheet.find("TPUP").is_some() || sheet.find("ATT8SCR").is_some() {
+        Phase::Ks4
+    } else {
+        return Err(Error::invalid(
+            source,
+            Some(1),
+            None,
+            None,
+            "a KS2 performance table (TELIG, PTRWM_EXP columns) or a KS4 one (TPUP, ATT8SCR columns)",
+        ));
+    };
+    let from_name = file_name.and_then(year_from_file_name);
+    let year = match (year, from_name) {
+        (Some(given), Some(named)) if given != named => {
+            return Err(Error::Usage(format!(
+                "{source}: the file name says the academic year ending {named}, but the year given is {given}"
+            )))
+        }
+        (Some(year), _) | (None, Some(year)) => year,
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "{source}: a performance table does not say its year, and the file name does not either (DfE names them 2018-2019_…): give the year (--year 2019 for 2018/19)"
+            )))
+        }
+    };
+    let rectype_at = sheet.require("RECTYPE", "a school performance table")?;
+    let lea_at = sheet.require("LEA", "a school performance table")?;
+    let urn_at = sheet.require("URN", "a school performance table")?;
+    let nftype_at = sheet.find("NFTYPE");
+    if nftype_at.is_none() {
+        notes.push("no NFTYPE column: independent schools cannot be told apart, so every school counts towards its LA".into());
+    }
+
+    let wanted: &[Columns] = match phase {
+        Phase::Ks2 => &KS2,
+        _ => &KS4,
+    };
+    // Each measure and population the file has columns for.
+    let mut present = Vec::new();
+    for columns in wanted {
+        let measure = Measure::find(phase, columns.measure).expect("catalogued measure");
+        match (sheet.find(columns.count), sheet.find(columns.value)) {
+            (Some(count), Some(value)) => present.push((
+                columns,
+                measure,
+                count,
+                value,
+                columns.total.and_then(|t| sheet.find(t)),
+            )),
+            (_, value) => notes.push(format!(
+                "no {} column: {} for {} pupils not given",
+                if value.is_none() {
+                    columns.value
+                } else {
+                    columns.count
+                },
+                measure.name,
+                columns.population
+            )),
+        }
+    }
+    notes.push(format!(
+        "{phase} {year}: groups all and disadvantaged only (performance tables publish no FSM, SEN or looked-after breakdown of a measure)"
+    ));
+
+    let mut skipped = 0usize;
+    for (row, record) in &sheet.records {
+        let row = *row;
+        let rectype = Sheet::field(record, rectype_at).trim();
+        let kind = match (phase, rectype) {
+            (_, "1" | "2") => Row::School,
+            (Phase::Ks2, "3") | (Phase::Ks4, "4") => Row::La,
+            (Phase::Ks2, "5") | (Phase::Ks4, "7") => Row::England,
+            (Phase::Ks2, "4") | (Phase::Ks4, "5") => Row::Skipped,
+            _ => {
+                return Err(Error::invalid(
+                    source,
+                    Some(row),
+                    Some("RECTYPE"),
+                    Some(rectype),
+                    match phase {
+                        Phase::Ks2 => {
+                            "a KS2 record type: 1 or 2 (school), 3 (LA), 4 or 5 (England)"
+                        }
+                        _ => "a KS4 record type: 1 or 2 (school), 4 (LA), 5 or 7 (England)",
+                    },
+                ))
+            }
+        };
+        let la_code = |column: &str| -> Result<u16> {
+            let text = Sheet::field(record, lea_at);
+            text.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|c| (100..=999).contains(c))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        source,
+                        Some(row),
+                        Some(column),
+                        Some(text),
+                        "a three-digit LA code",
+                    )
+                })
+        };
+        let area = match kind {
+            Row::Skipped => {
+                skipped += 1;
+                continue;
+            }
+            Row::England => Area::England,
+            Row::La => Area::La(la_code("LEA")?),
+            Row::School => {
+                let text = Sheet::field(record, urn_at);
+                let urn = text
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|u| (1..=99_999_999).contains(u))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            source,
+                            Some(row),
+                            Some("URN"),
+                            Some(text),
+                            "a school URN, a whole number from 1 to 99999999",
+                        )
+                    })?;
+                let nftype = nftype_at.map_or("", |at| Sheet::field(record, at).trim());
+                Area::School(School {
+                    urn,
+                    la_code: la_code("LEA")?,
+                    state_funded: !INDEPENDENT.contains(&nftype),
+                })
+            }
+        };
+        for &(columns, measure, count_at, value_at, total_at) in &present {
+            let count = sheet.count(row, record, count_at)?;
+            let value = sheet.value(row, record, value_at, measure)?;
+            let total = match total_at {
+                Some(at) => match sheet.cell(row, record, at)? {
+                    super::Cell::Number(t) if t >= 0.0 => Some(t),
+                    _ => None,
+                },
+                None => None,
+            };
+            figures.push(Figure {
+                year,
+                measure,
+                population: columns.population,
+                area,
+                n: count.ok(),
+                value: value.ok(),
+                numerator: total.filter(|_| value.is_ok()),
+                missing: value.err(),
+                count_rounded: false,
+                file: 0,
+                row,
+            });
+        }
+    }
+    if skipped > 0 {
+        notes.push(format!(
+            "{skipped} England (all schools) row(s) not read: the state-funded England row is the national comparator, as in DfE's headline figures"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_come_from_dfe_file_names() {
+        assert_eq!(
+            year_from_file_name("2018-2019_850_ks2final.csv"),
+            Some(2019)
+        );
+        assert_eq!(
+            year_from_file_name("england_2016-2017_ks4final.csv"),
+            Some(2017)
+        );
+        assert_eq!(year_from_file_name("england_ks4provisional.csv"), None);
+        assert_eq!(year_from_file_name("2018-2020_x.csv"), None);
+    }
+}
