@@ -167,3 +167,60 @@ def test_groups_pool_schools_as_one() -> None:
         alliance,
         attain.gaps(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", levels=["la"], groups=groups.to_pandas()).filter(pl.col("level") == "alliance"),
     )
+
+
+DFE = ROOT / "datasets" / "dfe"
+KS2_2019 = DFE / "schools" / "2018-2019_850_ks2final.csv"
+
+
+def test_published_gaps_equals_the_cli(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "published.parquet"
+    la_files = [DFE / "la" / "eyfsp_headline_measures_2022.csv", DFE / "la" / "lait_attainment_883_845_850.csv"]
+    args = ["gaps", "--schools", str(KS2_2019)]
+    for path in la_files:
+        args += ["--published", str(path)]
+    done = cli(*args, "--la", "850", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = attain.published_gaps(schools=KS2_2019, published=la_files, la=850)
+    assert table.columns == attain.GAP_COLUMNS + attain.PUBLISHED_COLUMNS
+    assert_frame_equal(table, pl.read_parquet(out))
+
+
+def test_published_gaps_la_row_pools_schools_beside_the_published_figure() -> None:
+    table = attain.published_gaps(schools=[KS2_2019], levels=["la"])
+    row = table.filter((pl.col("measure") == "ks2.rwm_exp") & (pl.col("group") == "disadvantaged")).row(0, named=True)
+    assert (row["unit"], row["n_member"], row["published_n_member"], row["published_member"]) == ("850", 2885, 3263, 49.0)
+    assert row["value_member"] == pytest.approx(49.08, abs=0.005)
+    assert row["rounded"] is True
+    assert set(table["group"]) == {"all", "disadvantaged"}
+
+
+def test_read_published_gives_every_figure_and_what_a_file_cannot_give() -> None:
+    published = attain.read_published(published=DFE / "la" / "cla_outcomes_ks2_la.csv")
+    thurrock = published.figures.filter(
+        (pl.col("unit") == "883") & (pl.col("year") == 2019) & (pl.col("population") == "cla")
+    ).row(0, named=True)
+    assert (thurrock["n"], thurrock["numerator"], thurrock["value"], thurrock["row"]) == (12, 7.0, 58.0, thurrock["row"])
+    assert published.figures.filter(pl.col("missing") == "c").height > 0
+    assert any("CINO" in note for note in published.notes["note"])
+
+
+def test_published_errors_are_attain_errors(tmp_path: pathlib.Path) -> None:
+    bad = tmp_path / "2018-2019_850_ks2final.csv"
+    bad.write_text("RECTYPE,LEA,URN,TELIG,PTRWM_EXP\n1,850,100001,20,??\n")
+    with pytest.raises(attain.ValidationError) as caught:
+        attain.published_gaps(schools=bad)
+    assert (caught.value.row, caught.value.column, caught.value.value) == (2, "PTRWM_EXP", "??")
+    with pytest.raises(attain.UsageError):
+        attain.published_gaps()
+    with pytest.raises(attain.UsageError):
+        attain.published_gaps(schools=KS2_2019, la=[88])
+    with pytest.raises(attain.UsageError, match="--published"):
+        attain.published_gaps(schools=DFE / "la" / "cla_outcomes_ks2_la.csv")
+
+
+def test_published_alliances_and_trusts() -> None:
+    groups = pl.DataFrame({"urn": [115926, 116010], "group_id": ["A", "A"], "group_name": ["Pair", "Pair"]})
+    table = attain.published_gaps(schools=KS2_2019, groups=groups, levels=["alliance"])
+    row = table.filter((pl.col("measure") == "ks2.rwm_exp") & (pl.col("group") == "all")).row(0, named=True)
+    assert (row["unit"], row["n_member"]) == ("A", 124 + 96)

@@ -24,6 +24,12 @@
 //! [`stats`] intervals, [`national`] figures and [`suppression`]) →
 //! [`report`] (CSV, JSON, Parquet).
 //!
+//! Without pupil data, [`published`] reads DfE's published tables (school
+//! performance tables, Explore Education Statistics CSVs, LAIT) into the
+//! same [`Summary`] values, so LAs are pooled from their schools and
+//! alliances from their members exactly as from pupils, and the same gap
+//! table comes out, with DfE's own figure beside Attain's.
+//!
 //! ## Measures
 //! Defined as data in [`measures::MEASURES`]. Rates count every pupil of the
 //! cohort in the denominator (a missing outcome: absent `A`, disapplied `D`

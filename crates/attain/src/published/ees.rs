@@ -257,6 +257,20 @@ pub(super) fn read(
                 },
                 None => None,
             };
+            if let (Ok(n), Some(met), crate::measures::MeasureKind::Rate) =
+                (count, numerator, measure.kind())
+            {
+                if met > n as f64 {
+                    let at = numerator_at.expect("a numerator was read");
+                    return Err(Error::invalid(
+                        source,
+                        Some(row),
+                        Some(&sheet.header[at]),
+                        Some(Sheet::field(record, at)),
+                        format!("at most the {n} pupils in {}", sheet.header[count_at]),
+                    ));
+                }
+            }
             figures.push(Figure {
                 year,
                 measure,

@@ -323,8 +323,8 @@ impl Published {
             (f.n.is_some() && f.value.is_some()) as u8 * 2 + f.numerator.is_some() as u8
         };
         // (losing file, winning file, tie) → (figures, differing, an example).
-        let mut gave_way: FxHashMap<(u32, u32, bool), (usize, usize, Option<String>)> =
-            FxHashMap::default();
+        type Tally = (usize, usize, Option<String>);
+        let mut gave_way: FxHashMap<(u32, u32, bool), Tally> = FxHashMap::default();
         let mut dropped = vec![false; self.figures.len() + other.figures.len()];
         for mut figure in other.figures {
             figure.file += offset;
@@ -710,7 +710,7 @@ impl Sheet {
     }
 
     /// A field, blank past the row's end.
-    pub fn field<'r>(record: &'r csv::StringRecord, column: usize) -> &'r str {
+    pub fn field(record: &csv::StringRecord, column: usize) -> &str {
         record.get(column).unwrap_or("")
     }
 
