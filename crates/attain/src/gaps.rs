@@ -305,7 +305,16 @@ impl GapTable {
     }
 
     pub fn reserve(&mut self, rows: usize) {
-        macro_rules! reserve { ($($c:ident),*) => { $(self.$c.reserve(rows);)* } }
+        // The published-only columns (their fields are named as the
+        // columns) stay empty, unallocated, in a table from pupils.
+        let published = self.published;
+        macro_rules! reserve {
+            ($($c:ident),*) => {
+                $(if published || !crate::published::PUBLISHED_COLUMNS.contains(&stringify!($c)) {
+                    self.$c.reserve(rows);
+                })*
+            };
+        }
         every_column!(reserve);
     }
 
