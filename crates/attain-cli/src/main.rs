@@ -180,6 +180,27 @@ fn data_file(dir: &Path, phase: Phase) -> Result<Option<PathBuf>> {
     }
 }
 
+/// Levels, suppression and groupings; groupings add the alliance level.
+fn gap_options(args: &GapsArgs, default_levels: &str) -> Result<GapOptions> {
+    let groupings = args
+        .groups
+        .as_ref()
+        .map(Groupings::read)
+        .transpose()?
+        .map(std::sync::Arc::new);
+    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or(default_levels))?;
+    if groupings.is_some() && !levels.contains(&Level::Alliance) {
+        levels.push(Level::Alliance);
+    }
+    Ok(GapOptions {
+        levels,
+        suppression: Suppression {
+            min_cohort: args.min_cohort,
+        },
+        groupings,
+    })
+}
+
 /// Where the gap table is written, and how.
 fn table_writer(args: &GapsArgs) -> Result<report::TableWriter<Box<dyn Write>>> {
     let format = match (&args.format, &args.out) {
@@ -252,29 +273,13 @@ fn gaps_published(args: GapsArgs) -> Result<()> {
             eprintln!("attain:   {note}");
         }
     }
-    let groupings = args
-        .groups
-        .as_ref()
-        .map(Groupings::read)
-        .transpose()?
-        .map(std::sync::Arc::new);
     let default_levels = if args.published.is_empty() {
         "national,la,school"
     } else {
         "national,region,la,school"
     };
-    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or(default_levels))?;
-    if groupings.is_some() && !levels.contains(&Level::Alliance) {
-        levels.push(Level::Alliance);
-    }
     let options = attain::PublishedOptions {
-        gap: GapOptions {
-            levels,
-            suppression: Suppression {
-                min_cohort: args.min_cohort,
-            },
-            groupings,
-        },
+        gap: gap_options(&args, default_levels)?,
         las: args
             .la
             .as_deref()
@@ -347,24 +352,7 @@ fn gaps(args: GapsArgs) -> Result<()> {
         .as_ref()
         .map(NationalFigures::read_reference)
         .transpose()?;
-    let groupings = args
-        .groups
-        .as_ref()
-        .map(Groupings::read)
-        .transpose()?
-        .map(std::sync::Arc::new);
-    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or("national,la,school"))?;
-    // Groupings add the alliance level.
-    if groupings.is_some() && !levels.contains(&Level::Alliance) {
-        levels.push(Level::Alliance);
-    }
-    let options = GapOptions {
-        levels,
-        suppression: Suppression {
-            min_cohort: args.min_cohort,
-        },
-        groupings,
-    };
+    let options = gap_options(&args, "national,la,school")?;
     let mut writer = table_writer(&args)?;
 
     for (paths, phase) in inputs {

@@ -23,6 +23,40 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::tables;
 
+/// A school's URN, or an error naming the cell.
+pub(crate) fn parse_urn(text: &str, source: &str, row: u64, column: &str) -> Result<u32> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|u| (1..=99_999_999).contains(u))
+        .ok_or_else(|| {
+            Error::invalid(
+                source,
+                Some(row),
+                Some(column),
+                Some(text),
+                "a school URN, a whole number from 1 to 99999999",
+            )
+        })
+}
+
+/// A three-digit LA code, or an error naming the cell.
+pub(crate) fn parse_la_code(text: &str, source: &str, row: u64, column: &str) -> Result<u16> {
+    text.trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|c| (100..=999).contains(c))
+        .ok_or_else(|| {
+            Error::invalid(
+                source,
+                Some(row),
+                Some(column),
+                Some(text),
+                "a three-digit LA code",
+            )
+        })
+}
+
 /// Schools' groupings, by URN.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Groupings {
@@ -77,20 +111,7 @@ impl Groupings {
             let row = index as u64 + 2;
             let record = record.map_err(|e| Error::table(source, e))?;
             let cell = |i: usize| record.get(i).unwrap_or("");
-            let urn = cell(urn_at)
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|u| (1..=99_999_999).contains(u))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        source,
-                        Some(row),
-                        Some("urn"),
-                        Some(cell(urn_at)),
-                        "a school URN, a whole number from 1 to 99999999",
-                    )
-                })?;
+            let urn = parse_urn(cell(urn_at), source, row, "urn")?;
             let id = cell(id_at).trim();
             if id.is_empty() {
                 return Err(Error::invalid(
@@ -145,20 +166,7 @@ impl Groupings {
                 continue; // not in a trust
             }
             let urn_text = text(urn_at);
-            let urn = urn_text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|u| (1..=99_999_999).contains(u))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        &source,
-                        Some(row),
-                        Some("URN"),
-                        Some(&urn_text),
-                        "a school URN, a whole number from 1 to 99999999",
-                    )
-                })?;
+            let urn = parse_urn(&urn_text, &source, row, "URN")?;
             groupings.add(urn, code, text(name_at).trim());
         }
         if groupings.groups.is_empty() {

@@ -213,20 +213,7 @@ pub(super) fn read(
             "Regional" => Area::Region(region(region_at)?),
             "Local authority" => {
                 let text = la_at.map_or("", |at| field(at));
-                let code = text
-                    .trim()
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|c| (100..=999).contains(c))
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            source,
-                            Some(row),
-                            Some("old_la_code"),
-                            Some(text),
-                            "a three-digit LA code",
-                        )
-                    })?;
+                let code = crate::schools::parse_la_code(text, source, row, "old_la_code")?;
                 if let Ok(region) = region(region_at) {
                     la_regions.insert(code, region);
                 }

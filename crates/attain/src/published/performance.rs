@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::groups::Population;
 use crate::measures::Measure;
 use crate::phase::Phase;
+use crate::schools::{parse_la_code, parse_urn};
 
 /// Where one measure for one population is in a performance table.
 #[derive(Debug, Clone, Copy)]
@@ -283,49 +284,20 @@ pub(super) fn read(
                 ))
             }
         };
-        let la_code = |column: &str| -> Result<u16> {
-            let text = Sheet::field(record, lea_at);
-            text.trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|c| (100..=999).contains(c))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        source,
-                        Some(row),
-                        Some(column),
-                        Some(text),
-                        "a three-digit LA code",
-                    )
-                })
-        };
+        let la_code = || parse_la_code(Sheet::field(record, lea_at), source, row, "LEA");
         let area = match kind {
             Row::Skipped => {
                 skipped += 1;
                 continue;
             }
             Row::England => Area::England,
-            Row::La => Area::La(la_code("LEA")?),
+            Row::La => Area::La(la_code()?),
             Row::School => {
-                let text = Sheet::field(record, urn_at);
-                let urn = text
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|u| (1..=99_999_999).contains(u))
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            source,
-                            Some(row),
-                            Some("URN"),
-                            Some(text),
-                            "a school URN, a whole number from 1 to 99999999",
-                        )
-                    })?;
+                let urn = parse_urn(Sheet::field(record, urn_at), source, row, "URN")?;
                 let nftype = nftype_at.map_or("", |at| Sheet::field(record, at).trim());
                 Area::School(School {
                     urn,
-                    la_code: la_code("LEA")?,
+                    la_code: la_code()?,
                     state_funded: !INDEPENDENT.contains(&nftype),
                 })
             }
