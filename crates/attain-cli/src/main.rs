@@ -303,7 +303,7 @@ fn gaps_published(args: GapsArgs) -> Result<()> {
     writer.write(&mut frame)?;
     writer.finish(
         &mut GapTable {
-            published: true,
+            published: Some(Default::default()),
             ..GapTable::default()
         }
         .to_dataframe()?,

@@ -217,12 +217,7 @@ macro_rules! every_column {
             gap_to_national,
             national_gap,
             gap_vs_national_gap,
-            suppressed,
-            published_n_member,
-            published_member,
-            region_member,
-            rounded,
-            reason
+            suppressed
         )
     };
 }
@@ -252,18 +247,32 @@ pub struct GapTable {
     pub national_gap: Vec<Option<f64>>,
     pub gap_vs_national_gap: Vec<Option<f64>>,
     pub suppressed: Vec<bool>,
-    /// The columns only a table from published figures has (see
-    /// [`crate::published::PUBLISHED_COLUMNS`]); filled, and written out,
-    /// only when `published` is set.
+    /// The columns only a table from published figures has, after the
+    /// others; `None` for a table from pupils.
+    pub published: Option<PublishedColumns>,
+    /// The groupings `Unit::Alliance` rows refer to, for their ids.
+    pub groupings: Option<std::sync::Arc<Groupings>>,
+}
+
+/// The columns of a gap table from published figures (see
+/// [`crate::published::PUBLISHED_COLUMNS`]), one value a row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishedColumns {
     pub published_n_member: Vec<Option<u64>>,
     pub published_member: Vec<Option<f64>>,
     pub region_member: Vec<Option<f64>>,
     pub rounded: Vec<bool>,
     pub reason: Vec<Option<&'static str>>,
-    /// The table was built from published figures.
-    pub published: bool,
-    /// The groupings `Unit::Alliance` rows refer to, for their ids.
-    pub groupings: Option<std::sync::Arc<Groupings>>,
+}
+
+impl PublishedColumns {
+    fn append(&mut self, other: PublishedColumns) {
+        self.published_n_member.extend(other.published_n_member);
+        self.published_member.extend(other.published_member);
+        self.region_member.extend(other.region_member);
+        self.rounded.extend(other.rounded);
+        self.reason.extend(other.reason);
+    }
 }
 
 /// One side of a comparison, before suppression.
@@ -305,24 +314,31 @@ impl GapTable {
     }
 
     pub fn reserve(&mut self, rows: usize) {
-        // The published-only columns (their fields are named as the
-        // columns) stay empty, unallocated, in a table from pupils.
-        let published = self.published;
-        macro_rules! reserve {
-            ($($c:ident),*) => {
-                $(if published || !crate::published::PUBLISHED_COLUMNS.contains(&stringify!($c)) {
-                    self.$c.reserve(rows);
-                })*
-            };
-        }
+        macro_rules! reserve { ($($c:ident),*) => { $(self.$c.reserve(rows);)* } }
         every_column!(reserve);
     }
 
     /// Appends another table's rows.
     pub fn append(&mut self, other: GapTable) {
-        self.published |= other.published;
         if self.groupings.is_none() {
             self.groupings = other.groupings.clone();
+        }
+        match (&mut self.published, other.published) {
+            (Some(mine), Some(theirs)) => mine.append(theirs),
+            (None, Some(theirs)) => {
+                // Rows already here have no published figures.
+                let rows = self.len();
+                let mut mine = PublishedColumns {
+                    published_n_member: vec![None; rows],
+                    published_member: vec![None; rows],
+                    region_member: vec![None; rows],
+                    rounded: vec![false; rows],
+                    reason: vec![None; rows],
+                };
+                mine.append(theirs);
+                self.published = Some(mine);
+            }
+            (_, None) => {}
         }
         macro_rules! extend { ($($c:ident),*) => { $(self.$c.extend(other.$c);)* } }
         every_column!(extend);
@@ -382,29 +398,6 @@ impl GapTable {
         self.gap_vs_national_gap
             .push(gap.zip(national_gap).map(|(g, n)| g - n));
         self.suppressed.push(member_withheld || comparison_withheld);
-        if self.published {
-            self.published_n_member.push(None);
-            self.published_member.push(None);
-            self.region_member.push(None);
-            self.rounded.push(false);
-            self.reason.push(None);
-        }
-    }
-
-    /// Sets the published-only columns of the last row pushed.
-    pub(crate) fn set_published(
-        &mut self,
-        published_n_member: Option<u64>,
-        published_member: Option<f64>,
-        region_member: Option<f64>,
-        rounded: bool,
-        reason: Option<&'static str>,
-    ) {
-        *self.published_n_member.last_mut().expect("a row") = published_n_member;
-        *self.published_member.last_mut().expect("a row") = published_member;
-        *self.region_member.last_mut().expect("a row") = region_member;
-        *self.rounded.last_mut().expect("a row") = rounded;
-        *self.reason.last_mut().expect("a row") = reason;
     }
 
     /// The table as a polars `DataFrame`, columns as in [`COLUMNS`].
@@ -470,25 +463,30 @@ impl GapTable {
                 20 => {
                     BooleanChunked::from_slice("suppressed".into(), &self.suppressed).into_column()
                 }
-                21 => counts("published_n_member", &self.published_n_member),
-                22 => numbers("published_member", &self.published_member),
-                23 => numbers("region_member", &self.region_member),
-                24 => BooleanChunked::from_slice("rounded".into(), &self.rounded).into_column(),
                 _ => {
-                    let mut builder = StringChunkedBuilder::new("reason".into(), rows);
-                    for reason in &self.reason {
-                        builder.append_option(*reason);
+                    let published = self.published.as_ref().expect("published columns");
+                    match index {
+                        21 => counts("published_n_member", &published.published_n_member),
+                        22 => numbers("published_member", &published.published_member),
+                        23 => numbers("region_member", &published.region_member),
+                        24 => BooleanChunked::from_slice("rounded".into(), &published.rounded)
+                            .into_column(),
+                        _ => {
+                            let mut builder = StringChunkedBuilder::new("reason".into(), rows);
+                            for reason in &published.reason {
+                                builder.append_option(*reason);
+                            }
+                            builder.finish().into_column()
+                        }
                     }
-                    builder.finish().into_column()
                 }
             }
         };
         let width = COLUMNS.len()
-            + if self.published {
-                crate::published::PUBLISHED_COLUMNS.len()
-            } else {
-                0
-            };
+            + self
+                .published
+                .as_ref()
+                .map_or(0, |_| crate::published::PUBLISHED_COLUMNS.len());
         let columns: Vec<Column> = (0..width).into_par_iter().map(build).collect();
         DataFrame::new(rows, columns).map_err(|e| Error::table("gap table", e))
     }

@@ -74,6 +74,11 @@ impl Measure {
             .filter(move |measure| measure.phase == phase)
     }
 
+    /// A measure of the catalogue by its full name (`ks2.rwm_exp`).
+    pub fn named(name: &str) -> Option<&'static Measure> {
+        MEASURES.iter().find(|measure| measure.name == name)
+    }
+
     /// Finds a measure by its full name (`ks2.rwm_exp`), or by its short name
     /// (`rwm_exp`) within a phase.
     pub fn find(phase: Phase, name: &str) -> Option<&'static Measure> {

@@ -23,38 +23,38 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::tables;
 
+/// A whole number in a range, or an error naming the cell.
+fn parse_in<T: std::str::FromStr + PartialOrd>(
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+    (source, row, column): (&str, u64, &str),
+    expected: &str,
+) -> Result<T> {
+    text.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|value| range.contains(value))
+        .ok_or_else(|| Error::invalid(source, Some(row), Some(column), Some(text), expected))
+}
+
 /// A school's URN, or an error naming the cell.
 pub(crate) fn parse_urn(text: &str, source: &str, row: u64, column: &str) -> Result<u32> {
-    text.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|u| (1..=99_999_999).contains(u))
-        .ok_or_else(|| {
-            Error::invalid(
-                source,
-                Some(row),
-                Some(column),
-                Some(text),
-                "a school URN, a whole number from 1 to 99999999",
-            )
-        })
+    parse_in(
+        text,
+        1..=99_999_999,
+        (source, row, column),
+        "a school URN, a whole number from 1 to 99999999",
+    )
 }
 
 /// A three-digit LA code, or an error naming the cell.
 pub(crate) fn parse_la_code(text: &str, source: &str, row: u64, column: &str) -> Result<u16> {
-    text.trim()
-        .parse::<u16>()
-        .ok()
-        .filter(|c| (100..=999).contains(c))
-        .ok_or_else(|| {
-            Error::invalid(
-                source,
-                Some(row),
-                Some(column),
-                Some(text),
-                "a three-digit LA code",
-            )
-        })
+    parse_in(
+        text,
+        100..=999,
+        (source, row, column),
+        "a three-digit LA code",
+    )
 }
 
 /// Schools' groupings, by URN.

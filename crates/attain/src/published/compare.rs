@@ -37,11 +37,13 @@
 //! comparison and gap empty. Means have no intervals (published tables give
 //! no spread); a rate's interval uses the recovered count.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Area, Figure, Published, Region, School};
+use super::{Area, Figure, FigureKey, Published, Region, School};
 use crate::error::{Error, Result};
-use crate::gaps::{national_pair, GapOptions, GapTable, Level, Side, Unit};
+use crate::gaps::{national_pair, GapOptions, GapTable, Level, PublishedColumns, Side, Unit};
 use crate::groups::{Group, Population};
 use crate::measures::Measure;
 use crate::national::{NationalFigure, NationalFigures};
@@ -134,7 +136,66 @@ impl Pool {
     }
 }
 
-type Key = (u16, usize, Population, Area);
+/// The figures a unit's row is built from.
+enum Members {
+    /// One published figure (England, a region, an LA without school
+    /// tables, a school).
+    One(Area),
+    /// Schools' figures pooled, and the area whose own published figure
+    /// goes beside them (an LA's row).
+    Pooled {
+        schools: Vec<Area>,
+        published: Option<Area>,
+    },
+}
+
+/// The figures of one phase and year, and what is compared with them.
+struct Year<'p> {
+    phase: Phase,
+    year: u16,
+    figures: Vec<&'p Figure>,
+    index: &'p FxHashMap<FigureKey, usize>,
+    all: &'p [Figure],
+    national: NationalFigures,
+    /// Each measure and group the files publish members of, in catalogue
+    /// order: every unit's rows.
+    rows: Vec<(&'static Measure, Group)>,
+}
+
+impl<'p> Year<'p> {
+    fn figure(&self, measure: &Measure, population: Population, area: Area) -> Option<&'p Figure> {
+        self.index
+            .get(&(self.year, measure.name, population, area))
+            .map(|&i| &self.all[i])
+    }
+
+    /// One side of a row: the unit's figure, or its schools' pooled.
+    fn pool(&self, members: &Members, measure: &Measure, population: Population) -> Pool {
+        match members {
+            Members::Pooled { schools, .. } => Pool::pooled(
+                schools
+                    .iter()
+                    .filter_map(|&area| self.figure(measure, population, area)),
+            ),
+            // No England row in the files: the national figures given instead.
+            Members::One(Area::England)
+                if self.figure(measure, population, Area::England).is_none() =>
+            {
+                self.national
+                    .get(self.year, measure, population)
+                    .map_or_else(
+                        || Pool::of(None),
+                        |f| Pool {
+                            value_only: Some(f.value),
+                            n: f.n,
+                            ..Pool::default()
+                        },
+                    )
+            }
+            Members::One(area) => Pool::of(self.figure(measure, population, *area)),
+        }
+    }
+}
 
 /// Builds the gap table from published figures, phase by phase and year by
 /// year.
@@ -145,289 +206,263 @@ pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<Ga
             "the alliance level needs groupings of schools (--groups FILE)".into(),
         ));
     }
-    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
-    for (i, figure) in published.figures.iter().enumerate() {
-        let key = (
-            figure.year,
-            super::measure_index(figure.measure),
-            figure.population,
-            figure.area,
-        );
-        if let Some(&first) = index.get(&key) {
-            let (level, unit) = super::area_label(&figure.area);
-            return Err(Error::invalid(
-                &published.files[figure.file as usize].path,
-                Some(figure.row),
-                None,
-                None,
-                format!(
-                    "one figure for {} {} {} pupils at {level} {unit}, but it is also given at {}",
-                    figure.year,
-                    figure.measure.name,
-                    figure.population,
-                    published.origin(&published.figures[first])
-                ),
-            ));
-        }
-        index.insert(key, i);
+    let index = published.index()?;
+    let mut by_year: BTreeMap<(Phase, u16), Vec<&Figure>> = BTreeMap::new();
+    for figure in &published.figures {
+        by_year
+            .entry((figure.measure.phase, figure.year))
+            .or_default()
+            .push(figure);
     }
-    let wanted_la = |la: u16| options.las.is_empty() || options.las.contains(&la);
-    let wanted_regions: Option<FxHashSet<Region>> = (!options.las.is_empty()).then(|| {
-        options
-            .las
-            .iter()
-            .filter_map(|la| published.la_regions.get(la).copied())
-            .collect()
-    });
-
-    let mut years: Vec<(Phase, u16)> = published
-        .figures
-        .iter()
-        .map(|f| (f.measure.phase, f.year))
-        .collect();
-    years.sort();
-    years.dedup();
-
     let mut table = GapTable {
-        published: true,
+        published: Some(PublishedColumns::default()),
         groupings: gap.groupings.clone(),
         ..GapTable::default()
     };
-    for (phase, year) in years {
-        let of_year: Vec<&Figure> = published
-            .figures
+    for ((phase, year), figures) in by_year {
+        let national = national_figures(&figures, year, options.national.as_ref());
+        let published_populations: FxHashSet<(&str, Population)> = figures
             .iter()
-            .filter(|f| f.measure.phase == phase && f.year == year)
+            .map(|f| (f.measure.name, f.population))
             .collect();
-        let measures: Vec<&'static Measure> = Measure::of_phase(phase)
-            .filter(|m| of_year.iter().any(|f| std::ptr::eq(f.measure, *m)))
-            .collect();
-        // The groups each measure's files publish members of.
-        let groups: Vec<Vec<Group>> = measures
-            .iter()
-            .map(|m| {
-                Group::ALL
-                    .into_iter()
-                    .filter(|g| {
-                        of_year
-                            .iter()
-                            .any(|f| std::ptr::eq(f.measure, *m) && f.population == g.members())
-                    })
-                    .collect()
+        let rows = Measure::of_phase(phase)
+            .flat_map(|measure| Group::ALL.map(|group| (measure, group)))
+            .filter(|(measure, group)| {
+                published_populations.contains(&(measure.name, group.members()))
             })
             .collect();
-        let mut national = NationalFigures::default();
-        for figure in of_year.iter().filter(|f| f.area == Area::England) {
-            if let Some(value) = figure.value {
-                national.insert(
-                    year,
-                    figure.measure,
-                    figure.population,
-                    NationalFigure { value, n: figure.n },
-                );
-            }
-        }
-        if let Some(fallback) = &options.national {
-            for &measure in &measures {
-                for population in Population::ALL {
-                    if national.get(year, measure, population).is_none() {
-                        if let Some(figure) = fallback.get(year, measure, population) {
-                            national.insert(year, measure, population, figure);
-                        }
-                    }
-                }
-            }
-        }
-        let figure = |measure: &Measure, population: Population, area: Area| {
-            index
-                .get(&(year, super::measure_index(measure), population, area))
-                .map(|&i| &published.figures[i])
+        let year = Year {
+            phase,
+            year,
+            figures,
+            index: &index,
+            all: &published.figures,
+            national,
+            rows,
         };
-        // Schools by LA and by grouping, for pooling.
-        let schools: Vec<School> = {
-            let mut schools: Vec<School> = of_year
-                .iter()
-                .filter_map(|f| match f.area {
-                    Area::School(s) if wanted_la(s.la_code) => Some(s),
-                    _ => None,
-                })
-                .collect();
-            schools.sort();
-            schools.dedup();
-            schools
-        };
-
         for &level in &gap.levels {
-            let units: Vec<(Unit, Vec<Area>, Option<Area>)> = match level {
-                Level::National => {
-                    let has = of_year.iter().any(|f| f.area == Area::England)
-                        || measures.iter().any(|m| {
-                            Population::ALL
-                                .into_iter()
-                                .any(|p| national.get(year, m, p).is_some())
-                        });
-                    if has {
-                        vec![(Unit::England, vec![Area::England], None)]
-                    } else {
-                        vec![]
-                    }
-                }
-                Level::Region => {
-                    let mut regions: Vec<Region> = of_year
-                        .iter()
-                        .filter_map(|f| match f.area {
-                            Area::Region(r) => Some(r),
-                            _ => None,
-                        })
-                        .filter(|r| wanted_regions.as_ref().is_none_or(|w| w.contains(r)))
-                        .collect();
-                    regions.sort();
-                    regions.dedup();
-                    regions
-                        .into_iter()
-                        .map(|r| (Unit::Region(r), vec![Area::Region(r)], None))
-                        .collect()
-                }
-                Level::La => {
-                    let mut las: Vec<u16> = of_year
-                        .iter()
-                        .filter_map(|f| match f.area {
-                            Area::La(la) => Some(la),
-                            Area::School(s) => Some(s.la_code),
-                            _ => None,
-                        })
-                        .filter(|&la| wanted_la(la))
-                        .collect();
-                    las.sort_unstable();
-                    las.dedup();
-                    las.into_iter()
-                        .map(|la| {
-                            let members: Vec<Area> = schools
-                                .iter()
-                                .filter(|s| s.la_code == la && s.state_funded)
-                                .map(|s| Area::School(*s))
-                                .collect();
-                            if members.is_empty() {
-                                (Unit::La(la), vec![Area::La(la)], None)
-                            } else {
-                                (Unit::La(la), members, Some(Area::La(la)))
-                            }
-                        })
-                        .collect()
-                }
-                Level::School => schools
-                    .iter()
-                    .map(|s| (Unit::School(s.urn), vec![Area::School(*s)], None))
-                    .collect(),
-                Level::Alliance => {
-                    let groupings = gap.groupings.as_deref().expect("checked above");
-                    let mut members: Vec<Vec<Area>> = vec![Vec::new(); groupings.groups.len()];
-                    for school in &schools {
-                        for &group in groupings.of_school(school.urn) {
-                            members[group as usize].push(Area::School(*school));
-                        }
-                    }
-                    members
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(_, m)| !m.is_empty())
-                        .map(|(g, m)| (Unit::Alliance(g as u32), m, None))
-                        .collect()
-                }
-            };
-            for (unit, members, published_area) in units {
-                let region = match unit {
-                    Unit::La(la) => published.la_regions.get(&la).copied(),
-                    Unit::School(_) => match members[0] {
-                        Area::School(s) => published.la_regions.get(&s.la_code).copied(),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let pooled = members.len() > 1
-                    || published_area.is_some()
-                    || matches!(unit, Unit::Alliance(_));
-                for (m, &measure) in measures.iter().enumerate() {
-                    for &group in &groups[m] {
-                        let pool = |population: Population| {
-                            if pooled {
-                                Pool::pooled(
-                                    members
-                                        .iter()
-                                        .filter_map(|&area| figure(measure, population, area)),
-                                )
-                            } else {
-                                match (figure(measure, population, members[0]), unit) {
-                                    // No England row in the files: the
-                                    // national figures given instead.
-                                    (None, Unit::England) => {
-                                        national.get(year, measure, population).map_or_else(
-                                            || Pool::of(None),
-                                            |f| Pool {
-                                                value_only: Some(f.value),
-                                                n: f.n,
-                                                ..Pool::default()
-                                            },
-                                        )
-                                    }
-                                    (found, _) => Pool::of(found),
-                                }
-                            }
-                        };
-                        let member = pool(group.members());
-                        let comparison = group.comparison().map(pool);
-                        let gap_interval = comparison.and_then(|c| {
-                            (member.summary.n(measure.kind()) > 0
-                                && c.summary.n(measure.kind()) > 0)
-                                .then(|| {
-                                    member
-                                        .summary
-                                        .difference_interval(&c.summary, measure.kind())
-                                })
-                                .flatten()
-                                .map(|i| (i.low, i.high))
-                        });
-                        let own = figure(
-                            measure,
-                            group.members(),
-                            published_area.unwrap_or(members[0]),
-                        )
-                        .filter(|_| published_area.is_some() || !pooled);
-                        let region_value = region
-                            .and_then(|r| figure(measure, group.members(), Area::Region(r)))
-                            .and_then(|f| f.value);
-                        let member_side = member.side(measure);
-                        table.push(
-                            (phase, year, level, unit),
-                            measure,
-                            group,
-                            member_side,
-                            comparison.map(|c| c.side(measure)),
-                            gap_interval,
-                            national_pair(&national, year, measure, group, gap.suppression),
-                            gap.suppression,
-                        );
-                        let withheld = table.suppressed.last() == Some(&true)
-                            && member_side.value.is_some()
-                            && table.value_member.last() == Some(&None);
-                        let reason = if withheld {
-                            Some("min_cohort")
-                        } else if member_side.value.is_none() {
-                            member.missing.or(Some("empty"))
-                        } else {
-                            None
-                        };
-                        table.set_published(
-                            own.and_then(|f| f.n),
-                            own.and_then(|f| f.value).filter(|_| !withheld),
-                            region_value,
-                            member.rounded || comparison.is_some_and(|c| c.rounded),
-                            reason,
-                        );
-                    }
-                }
+            for (unit, members) in units(&year, level, published, options) {
+                push_unit(&mut table, &year, level, unit, &members, published, gap);
             }
         }
     }
     Ok(table)
+}
+
+/// England's figures as published, with `fallback` where the files have none.
+fn national_figures(
+    figures: &[&Figure],
+    year: u16,
+    fallback: Option<&NationalFigures>,
+) -> NationalFigures {
+    let mut national = NationalFigures::default();
+    for figure in figures.iter().filter(|f| f.area == Area::England) {
+        if let Some(value) = figure.value {
+            national.insert(
+                year,
+                figure.measure,
+                figure.population,
+                NationalFigure { value, n: figure.n },
+            );
+        }
+    }
+    if let Some(fallback) = fallback {
+        for measure in figures.iter().map(|f| f.measure) {
+            for population in Population::ALL {
+                if national.get(year, measure, population).is_none() {
+                    if let Some(figure) = fallback.get(year, measure, population) {
+                        national.insert(year, measure, population, figure);
+                    }
+                }
+            }
+        }
+    }
+    national
+}
+
+/// The units of a level in one year, in order, and the figures of each.
+fn units(
+    year: &Year,
+    level: Level,
+    published: &Published,
+    options: &PublishedOptions,
+) -> Vec<(Unit, Members)> {
+    let wanted_la = |la: u16| options.las.is_empty() || options.las.contains(&la);
+    let schools: Vec<School> = sorted(
+        year.figures
+            .iter()
+            .filter_map(|f| match f.area {
+                Area::School(s) if wanted_la(s.la_code) => Some(s),
+                _ => None,
+            })
+            .collect(),
+    );
+    match level {
+        Level::National => {
+            let has = year.figures.iter().any(|f| f.area == Area::England)
+                || year.figures.iter().any(|f| {
+                    Population::ALL
+                        .into_iter()
+                        .any(|p| year.national.get(year.year, f.measure, p).is_some())
+                });
+            if has {
+                vec![(Unit::England, Members::One(Area::England))]
+            } else {
+                vec![]
+            }
+        }
+        Level::Region => {
+            let wanted: Option<FxHashSet<Region>> = (!options.las.is_empty()).then(|| {
+                options
+                    .las
+                    .iter()
+                    .filter_map(|la| published.la_regions.get(la).copied())
+                    .collect()
+            });
+            sorted(
+                year.figures
+                    .iter()
+                    .filter_map(|f| match f.area {
+                        Area::Region(r) if wanted.as_ref().is_none_or(|w| w.contains(&r)) => {
+                            Some(r)
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            )
+            .into_iter()
+            .map(|r| (Unit::Region(r), Members::One(Area::Region(r))))
+            .collect()
+        }
+        Level::La => sorted(
+            year.figures
+                .iter()
+                .filter_map(|f| match f.area {
+                    Area::La(la) => Some(la),
+                    Area::School(s) => Some(s.la_code),
+                    _ => None,
+                })
+                .filter(|&la| wanted_la(la))
+                .collect(),
+        )
+        .into_iter()
+        .map(|la| {
+            let schools: Vec<Area> = schools
+                .iter()
+                .filter(|s| s.la_code == la && s.state_funded)
+                .map(|s| Area::School(*s))
+                .collect();
+            let members = if schools.is_empty() {
+                Members::One(Area::La(la))
+            } else {
+                Members::Pooled {
+                    schools,
+                    published: Some(Area::La(la)),
+                }
+            };
+            (Unit::La(la), members)
+        })
+        .collect(),
+        Level::School => schools
+            .iter()
+            .map(|s| (Unit::School(s.urn), Members::One(Area::School(*s))))
+            .collect(),
+        Level::Alliance => {
+            let groupings = options.gap.groupings.as_deref().expect("checked before");
+            let mut members: Vec<Vec<Area>> = vec![Vec::new(); groupings.groups.len()];
+            for school in &schools {
+                for &group in groupings.of_school(school.urn) {
+                    members[group as usize].push(Area::School(*school));
+                }
+            }
+            members
+                .into_iter()
+                .enumerate()
+                .filter(|(_, schools)| !schools.is_empty())
+                .map(|(group, schools)| {
+                    (
+                        Unit::Alliance(group as u32),
+                        Members::Pooled {
+                            schools,
+                            published: None,
+                        },
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// A unit's rows: each measure and each group the files publish members of.
+fn push_unit(
+    table: &mut GapTable,
+    year: &Year,
+    level: Level,
+    unit: Unit,
+    members: &Members,
+    published: &Published,
+    gap: &GapOptions,
+) {
+    let own_area = match members {
+        Members::One(area) => Some(*area),
+        Members::Pooled { published, .. } => *published,
+    };
+    let region = match own_area {
+        Some(Area::La(la_code) | Area::School(School { la_code, .. })) => {
+            published.la_regions.get(&la_code).copied()
+        }
+        _ => None,
+    };
+    for &(measure, group) in &year.rows {
+        let member = year.pool(members, measure, group.members());
+        let comparison = group
+            .comparison()
+            .map(|population| year.pool(members, measure, population));
+        let kind = measure.kind();
+        let gap_interval = comparison
+            .filter(|c| member.summary.n(kind) > 0 && c.summary.n(kind) > 0)
+            .and_then(|c| member.summary.difference_interval(&c.summary, kind))
+            .map(|i| (i.low, i.high));
+        let member_side = member.side(measure);
+        // As `GapTable::push` withholds a member's value.
+        let withheld =
+            gap.suppression.withholds(member_side.n.unwrap_or(0)) && member_side.value.is_some();
+        let own = own_area.and_then(|area| year.figure(measure, group.members(), area));
+        table.push(
+            (year.phase, year.year, level, unit),
+            measure,
+            group,
+            member_side,
+            comparison.map(|c| c.side(measure)),
+            gap_interval,
+            national_pair(&year.national, year.year, measure, group, gap.suppression),
+            gap.suppression,
+        );
+        let columns = table.published.as_mut().expect("a published table");
+        columns.published_n_member.push(own.and_then(|f| f.n));
+        columns
+            .published_member
+            .push(own.and_then(|f| f.value).filter(|_| !withheld));
+        columns.region_member.push(
+            region
+                .and_then(|r| year.figure(measure, group.members(), Area::Region(r)))
+                .and_then(|f| f.value),
+        );
+        columns
+            .rounded
+            .push(member.rounded || comparison.is_some_and(|c| c.rounded));
+        columns.reason.push(if withheld {
+            Some("min_cohort")
+        } else if member_side.value.is_none() {
+            member.missing.or(Some("empty"))
+        } else {
+            None
+        });
+    }
 }

@@ -32,7 +32,6 @@ use super::{Area, Figure, Region, Sheet};
 use crate::error::{Error, Result};
 use crate::groups::Population;
 use crate::measures::Measure;
-use crate::phase::Phase;
 
 /// The columns of one measure in an EES file.
 #[derive(Debug, Clone, Copy)]
@@ -125,9 +124,8 @@ pub(super) fn read(
         .iter()
         .filter_map(|columns| {
             let value = sheet.find(columns.value)?;
-            let phase: Phase = columns.measure[..columns.measure.find('.')?].parse().ok()?;
             Some((
-                Measure::find(phase, columns.measure)?,
+                Measure::named(columns.measure).expect("catalogued measure"),
                 sheet.find(columns.count)?,
                 sheet.find(columns.numerator),
                 value,

@@ -19,7 +19,6 @@ use super::{Area, Figure, Region, Sheet};
 use crate::error::{Error, Result};
 use crate::groups::Population::{self, *};
 use crate::measures::Measure;
-use crate::phase::Phase;
 
 /// LAIT measure codes, the Attain measure and population each gives.
 pub const CODES: [(&str, &str, Population); 38] = [
@@ -114,8 +113,13 @@ pub(super) fn read(
     let known: FxHashMap<&str, (&'static Measure, Population)> = CODES
         .iter()
         .map(|&(code, measure, population)| {
-            let phase: Phase = measure[..measure.find('.').unwrap()].parse().unwrap();
-            (code, (Measure::find(phase, measure).unwrap(), population))
+            (
+                code,
+                (
+                    Measure::named(measure).expect("catalogued measure"),
+                    population,
+                ),
+            )
         })
         .collect();
     let regions = self::la_regions();

@@ -298,7 +298,35 @@ impl Published {
             )?,
         }
         published.files.push(file);
+        // A file that gives one figure twice is refused here, so that every
+        // set of figures holds each figure once.
+        published.index()?;
         Ok(published)
+    }
+
+    /// Where each figure is, by year, measure, population and area; an
+    /// error if one is given twice.
+    pub(crate) fn index(&self) -> Result<FxHashMap<FigureKey, usize>> {
+        let mut index = FxHashMap::default();
+        for (i, figure) in self.figures.iter().enumerate() {
+            if let Some(first) = index.insert(figure_key(figure), i) {
+                let (level, unit) = area_label(&figure.area);
+                return Err(Error::invalid(
+                    &self.files[figure.file as usize].path,
+                    Some(figure.row),
+                    None,
+                    None,
+                    format!(
+                        "one figure for {} {} {} pupils at {level} {unit}, but it is also given at {}",
+                        figure.year,
+                        figure.measure.name,
+                        figure.population,
+                        self.origin(&self.figures[first])
+                    ),
+                ));
+            }
+        }
+        Ok(index)
     }
 
     /// Adds other files' figures. Where two files give the same figure
@@ -311,12 +339,7 @@ impl Published {
     /// both.
     pub fn extend(&mut self, other: Published) -> Result<()> {
         let offset = self.files.len() as u32;
-        let mut index: FxHashMap<(u16, usize, Population, Area), usize> = self
-            .figures
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (figure_key(f), i))
-            .collect();
+        let mut index = self.index()?;
         self.files.extend(other.files);
         self.la_regions.extend(other.la_regions);
         let detail = |f: &Figure| {
@@ -554,10 +577,13 @@ impl Published {
     }
 }
 
-fn figure_key(figure: &Figure) -> (u16, usize, Population, Area) {
+/// A figure's identity: year, measure, population and area.
+pub(crate) type FigureKey = (u16, &'static str, Population, Area);
+
+pub(crate) fn figure_key(figure: &Figure) -> FigureKey {
     (
         figure.year,
-        measure_index(figure.measure),
+        figure.measure.name,
         figure.population,
         figure.area,
     )

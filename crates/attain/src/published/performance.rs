@@ -235,7 +235,7 @@ pub(super) fn read(
     // Each measure and population the file has columns for.
     let mut present = Vec::new();
     for columns in wanted {
-        let measure = Measure::find(phase, columns.measure).expect("catalogued measure");
+        let measure = Measure::named(columns.measure).expect("catalogued measure");
         match (sheet.find(columns.count), sheet.find(columns.value)) {
             (Some(count), Some(value)) => present.push((
                 columns,
