@@ -55,7 +55,10 @@ fn cases() -> Vec<(&'static str, Vec<String>)> {
     };
     let every_file: Vec<String> = schools.iter().chain(&la).cloned().collect();
     vec![
-        ("sample_reference", args(&["gaps", "--data", "datasets/sample"])),
+        (
+            "sample_reference",
+            args(&["gaps", "--data", "datasets/sample"]),
+        ),
         (
             "sample_groups_every_level",
             args(&[

@@ -77,7 +77,7 @@ def gaps(
     phase: Optional[str] = None,
     national_pupils: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
-    levels: Sequence[str] = ("national", "la", "school"),
+    levels: Optional[Sequence[str]] = None,
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
 ) -> pl.DataFrame:
@@ -88,21 +88,19 @@ def gaps(
         raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
     if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
         raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
-    if national_pupils is None and national is None:
-        warnings.warn(
-            "attain.gaps: no national or national_pupils given, so national figures are computed from the pupils "
-            "themselves, which is right only when they are the whole national cohort",
-            stacklevel=2,
-        )
-    return _attain.gaps(
+    table, note = _attain.gaps(
         _table(pupils, "pupils"),
         phase,
         None if national_pupils is None else _table(national_pupils, "national_pupils"),
         None if national is None else _table(national, "national"),
-        list(levels),
+        None if levels is None else list(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
     )
+    if note is not None:
+        # The core chose the national figures itself: say so, as the CLI does.
+        warnings.warn(f"attain.gaps: {note}", stacklevel=2)
+    return table
 
 
 PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
@@ -147,8 +145,6 @@ def published_gaps(
     published_list = _paths(published, "published")
     if not schools_list and not published_list:
         raise UsageError("published_gaps: give schools (performance tables), published (LA-level tables) or both")
-    if levels is None:
-        levels = ("national", "region", "la", "school") if published_list else ("national", "la", "school")
     if isinstance(levels, str):
         levels = levels.split(",")
     if isinstance(phase, str):
@@ -163,7 +159,7 @@ def published_gaps(
         _las(la),
         year,
         None if phase is None else list(phase),
-        list(levels),
+        None if levels is None else list(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         None if national is None else _table(national, "national"),

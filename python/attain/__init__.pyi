@@ -44,7 +44,7 @@ def gaps(
     phase: Optional[str] = None,
     national_pupils: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
-    levels: Sequence[str] = ("national", "la", "school"),
+    levels: Optional[Sequence[str]] = None,
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
 ) -> pl.DataFrame:
@@ -56,7 +56,8 @@ def gaps(
         national_pupils: the national pupil table of the same phase; national rows and figures come from it.
         national: a national reference table (``phase, year, measure, group, value`` and optional ``n``),
             for example :func:`attain.datasets.national`.
-        levels: any of ``national``, ``la`` and ``school``.
+        levels: any of ``national``, ``la``, ``school`` and ``alliance``; by default ``national``, ``la`` and
+            ``school``. ``phase``, ``level``, ``measure`` and ``group`` come back as polars ``Enum`` columns.
         min_cohort: values computed from fewer pupils are withheld; 0 turns suppression off.
         groups: groupings of schools (``urn, group_id, group_name``); adds the level ``alliance``,
             each grouping's pupils pooled as if one school.

@@ -51,17 +51,17 @@ def gaps(
     phase: Optional[str],
     national_pupils: Optional[Union[str, pl.DataFrame]],
     national: Optional[Union[str, pl.DataFrame]],
-    levels: List[str],
+    levels: Optional[List[str]],
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
-) -> pl.DataFrame: ...
+) -> Tuple[pl.DataFrame, Optional[str]]: ...
 def published_gaps(
     schools: List[str],
     published: List[str],
     la: List[int],
     year: Optional[int],
     phase: Optional[List[str]],
-    levels: List[str],
+    levels: Optional[List[str]],
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
     national: Optional[Union[str, pl.DataFrame]],

@@ -2,9 +2,8 @@
 //! releases the GIL, calls the `attain` crate and converts results. It
 //! computes nothing itself; `attain/__init__.py` is the typed public face.
 
-use attain::report::Format;
 use attain::synth::{Scale, SynthOptions};
-use attain::{Error, GapOptions, Level, National, NationalFigures, Phase, PupilTable, Suppression};
+use attain::{Error, GapOptions, Level, National, NationalFigures, Phase, PupilTable};
 use polars::prelude::*;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -129,55 +128,19 @@ impl Table {
         }
     }
 
+    /// Groupings and national figures reach the core as Arrow columns,
+    /// read by the same parser as a file.
     fn groupings(&self) -> attain::Result<attain::Groupings> {
         match self {
             Table::Path(path) => attain::Groupings::read(path),
-            Table::Frame(frame) => {
-                let mut text = Vec::new();
-                attain::report::write(&mut frame.clone(), Format::Csv, &mut text, "DataFrame")?;
-                attain::Groupings::read_from(text.as_slice(), "DataFrame")
-            }
+            Table::Frame(frame) => attain::Groupings::from_dataframe(frame, "DataFrame"),
         }
     }
 
     fn national_figures(&self) -> attain::Result<NationalFigures> {
         match self {
             Table::Path(path) => NationalFigures::read_reference(path),
-            Table::Frame(frame) => {
-                // One parser for reference tables: the frame goes through the
-                // same CSV reader as a file, so its rows are named the same way.
-                // pandas keeps a whole-number column with gaps as floats: such
-                // a `year` or `n` is written as whole numbers first.
-                let mut frame = frame.clone();
-                for name in ["year", "n"] {
-                    let Ok(column) = frame.column(name) else {
-                        continue;
-                    };
-                    if !column.dtype().is_float() {
-                        continue;
-                    }
-                    let floats = column
-                        .cast(&DataType::Float64)
-                        .map_err(|e| Error::table("DataFrame", e))?;
-                    let whole = floats
-                        .f64()
-                        .map_err(|e| Error::table("DataFrame", e))?
-                        .iter()
-                        .flatten()
-                        .all(|v| v.fract() == 0.0);
-                    if whole {
-                        let ints = floats
-                            .cast(&DataType::Int64)
-                            .map_err(|e| Error::table("DataFrame", e))?;
-                        frame
-                            .with_column(ints)
-                            .map_err(|e| Error::table("DataFrame", e))?;
-                    }
-                }
-                let mut text = Vec::new();
-                attain::report::write(&mut frame, Format::Csv, &mut text, "DataFrame")?;
-                NationalFigures::read_reference_from(text.as_slice(), "DataFrame")
-            }
+            Table::Frame(frame) => NationalFigures::from_dataframe(frame, "DataFrame"),
         }
     }
 }
@@ -186,6 +149,15 @@ fn parse<T: std::str::FromStr<Err = Error>>(text: Option<&str>) -> PyResult<Opti
     text.map(str::parse).transpose().map_err(to_py)
 }
 
+fn parse_levels(levels: Option<Vec<String>>) -> PyResult<Option<Vec<Level>>> {
+    levels
+        .map(|levels| Level::parse_list(&levels.join(",")))
+        .transpose()
+        .map_err(to_py)
+}
+
+/// The gap table, and the note the core gives when it had to choose the
+/// national figures itself (the Python layer turns it into a warning).
 #[pyfunction]
 #[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups))]
 #[allow(clippy::too_many_arguments)]
@@ -195,44 +167,53 @@ fn gaps(
     phase: Option<&str>,
     national_pupils: Option<&Bound<'_, PyAny>>,
     national: Option<&Bound<'_, PyAny>>,
-    levels: Vec<String>,
+    levels: Option<Vec<String>>,
     min_cohort: u64,
     groups: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyDataFrame> {
+) -> PyResult<(PyDataFrame, Option<String>)> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
     let groups = groups.map(Table::from_py).transpose()?;
     let national_pupils = national_pupils.map(Table::from_py).transpose()?;
     let national = national.map(Table::from_py).transpose()?;
-    let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
+    let levels = parse_levels(levels)?;
     py.detach(move || {
-        let local = pupils.summaries(phase)?;
-        let national = match (national_pupils, national) {
-            (Some(_), Some(_)) => {
-                return Err(Error::Usage(
-                    "give national_pupils or national, not both".into(),
-                ))
-            }
-            (Some(table), None) => National::Pupils(table.summaries(Some(local.phase))?),
-            (None, Some(table)) => National::Reference(table.national_figures()?),
-            (None, None) => National::Local,
-        };
-        let groupings = groups
-            .map(|table| table.groupings())
-            .transpose()?
-            .map(std::sync::Arc::new);
-        let mut levels = levels;
-        if groupings.is_some() && !levels.contains(&Level::Alliance) {
-            levels.push(Level::Alliance);
+        if national_pupils.is_some() && national.is_some() {
+            return Err(Error::Usage(
+                "give national_pupils or national, not both".into(),
+            ));
         }
-        let options = GapOptions {
-            levels,
-            suppression: Suppression { min_cohort },
-            groupings,
+        let local = pupils.summaries(phase)?;
+        let local_paths: Vec<std::path::PathBuf> = match &pupils {
+            Table::Path(path) => vec![path.into()],
+            Table::Frame(_) => vec![],
         };
-        attain::gap_table(&local, &national, &options)?.to_dataframe()
+        let reference = national.map(|t| t.national_figures()).transpose()?;
+        let (national, note) = match national_pupils {
+            Some(Table::Frame(_)) => (
+                National::Pupils(
+                    national_pupils
+                        .expect("matched")
+                        .summaries(Some(local.phase))?,
+                ),
+                None,
+            ),
+            Some(Table::Path(path)) => {
+                National::choose(&local, &local_paths, Some(path.as_ref()), reference)?
+            }
+            None => National::choose(&local, &local_paths, None, reference)?,
+        };
+        let options = GapOptions::new(
+            levels,
+            &Level::ALL,
+            min_cohort,
+            groups.map(|table| table.groupings()).transpose()?,
+        );
+        Ok((
+            PyDataFrame(attain::gap_table(&local, &national, &options)?),
+            note.map(|n| n.0),
+        ))
     })
-    .map(PyDataFrame)
     .map_err(to_py)
 }
 
@@ -246,7 +227,7 @@ fn published_gaps(
     la: Vec<u16>,
     year: Option<u16>,
     phase: Option<Vec<String>>,
-    levels: Vec<String>,
+    levels: Option<Vec<String>>,
     min_cohort: u64,
     groups: Option<&Bound<'_, PyAny>>,
     national: Option<&Bound<'_, PyAny>>,
@@ -260,7 +241,7 @@ fn published_gaps(
         })
         .transpose()
         .map_err(to_py)?;
-    let levels = Level::parse_list(&levels.join(",")).map_err(to_py)?;
+    let levels = parse_levels(levels)?;
     let groups = groups.map(Table::from_py).transpose()?;
     let national = national.map(Table::from_py).transpose()?;
     py.detach(move || {
@@ -268,24 +249,17 @@ fn published_gaps(
         if let Some(phases) = phases {
             figures.retain_phases(&phases);
         }
-        let groupings = groups
-            .map(|table| table.groupings())
-            .transpose()?
-            .map(std::sync::Arc::new);
-        let mut levels = levels;
-        if groupings.is_some() && !levels.contains(&Level::Alliance) {
-            levels.push(Level::Alliance);
-        }
         let options = attain::PublishedOptions {
-            gap: GapOptions {
+            gap: GapOptions::new(
                 levels,
-                suppression: Suppression { min_cohort },
-                groupings,
-            },
+                &figures.default_levels(),
+                min_cohort,
+                groups.map(|table| table.groupings()).transpose()?,
+            ),
             las: la,
             national: national.map(|table| table.national_figures()).transpose()?,
         };
-        attain::published::gap_table(&figures, &options)?.to_dataframe()
+        attain::published::gap_table(&figures, &options)
     })
     .map(PyDataFrame)
     .map_err(to_py)
@@ -330,24 +304,6 @@ fn read_pupils(
         .map_err(to_py)
 }
 
-fn reference_frame(figures: &NationalFigures) -> attain::Result<DataFrame> {
-    let mut text = Vec::new();
-    figures.write_reference(&mut text, "national figures")?;
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema_overwrite(Some(std::sync::Arc::new(Schema::from_iter([
-            Field::new("phase".into(), DataType::String),
-            Field::new("year".into(), DataType::Int32),
-            Field::new("measure".into(), DataType::String),
-            Field::new("group".into(), DataType::String),
-            Field::new("value".into(), DataType::Float64),
-            Field::new("n".into(), DataType::Int64),
-        ]))))
-        .into_reader_with_file_handle(std::io::Cursor::new(text))
-        .finish()
-        .map_err(|e| Error::table("national figures", e))
-}
-
 #[pyfunction]
 #[pyo3(signature = (phase, scale, la, years, seed))]
 fn synth(
@@ -370,7 +326,7 @@ fn synth(
         let data = attain::synth::synthesise(&options, phase)?;
         Ok((
             PyDataFrame(data.pupils.to_dataframe()?),
-            PyDataFrame(reference_frame(&data.national)?),
+            PyDataFrame(data.national.to_dataframe()?),
         ))
     })
     .map_err(to_py)
@@ -387,7 +343,7 @@ fn sample(py: Python<'_>, phase: &str) -> PyResult<PyDataFrame> {
 #[pyfunction]
 fn national_reference() -> PyResult<PyDataFrame> {
     attain::datasets::national_reference()
-        .and_then(|f| reference_frame(&f))
+        .and_then(|f| f.to_dataframe())
         .map(PyDataFrame)
         .map_err(to_py)
 }
@@ -395,7 +351,7 @@ fn national_reference() -> PyResult<PyDataFrame> {
 #[pyfunction]
 fn sample_national() -> PyResult<PyDataFrame> {
     attain::datasets::sample_national()
-        .and_then(|f| reference_frame(&f))
+        .and_then(|f| f.to_dataframe())
         .map(PyDataFrame)
         .map_err(to_py)
 }
@@ -407,10 +363,13 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ValidationError", py.get_type::<ValidationError>())?;
     m.add("UsageError", py.get_type::<UsageError>())?;
     m.add("FileError", py.get_type::<FileError>())?;
-    m.add("GAP_COLUMNS", attain::gaps::COLUMNS.to_vec())?;
+    m.add("GAP_COLUMNS", attain::schema::names(false))?;
     m.add(
         "PUBLISHED_COLUMNS",
-        attain::published::PUBLISHED_COLUMNS.to_vec(),
+        attain::schema::PUBLISHED_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>(),
     )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(gaps, m)?)?;

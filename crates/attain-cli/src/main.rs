@@ -2,15 +2,12 @@
 //! by the `attain` crate; this file parses arguments and prints.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use attain::report::{self, Format};
 use attain::synth::{Scale, SynthOptions};
-use attain::{
-    Error, GapOptions, GapTable, Groupings, Level, National, NationalFigures, Phase, Result,
-    Suppression,
-};
+use attain::{Error, GapOptions, Groupings, Level, National, NationalFigures, Phase, Result};
 use clap::{Args, Parser, Subcommand};
 
 // The gap table is built from many large, short-lived column buffers; with
@@ -39,21 +36,6 @@ enum Command {
     /// Write a seeded synthetic dataset: one <phase>.csv (or .parquet) per
     /// phase and national.csv.
     Synth(SynthArgs),
-    /// Benchmark floor: read the columns `gaps` reads from a Parquet pupil
-    /// file and write a table of the gap table's shape and size, computing
-    /// nothing.
-    IoFloor(IoFloorArgs),
-}
-
-#[derive(Args)]
-struct IoFloorArgs {
-    #[arg(long)]
-    pupils: PathBuf,
-    #[arg(long)]
-    phase: Option<String>,
-    /// A Parquet file to write.
-    #[arg(long)]
-    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -145,7 +127,6 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Gaps(args) => gaps(args),
         Command::Synth(args) => synth(args),
-        Command::IoFloor(args) => io_floor(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -163,42 +144,14 @@ fn parse_phases(text: &str) -> Result<Vec<Phase>> {
         .collect()
 }
 
-/// The pupil file of a phase in a dataset folder, if there is one.
-fn data_file(dir: &Path, phase: Phase) -> Result<Option<PathBuf>> {
-    let found: Vec<PathBuf> = ["csv", "parquet"]
-        .iter()
-        .map(|ext| dir.join(format!("{phase}.{ext}")))
-        .filter(|p| p.is_file())
-        .collect();
-    match found.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(one.clone())),
-        _ => Err(Error::Usage(format!(
-            "{} holds both {phase}.csv and {phase}.parquet: keep one, or name it with --pupils",
-            dir.display()
-        ))),
-    }
-}
-
-/// Levels, suppression and groupings; groupings add the alliance level.
-fn gap_options(args: &GapsArgs, default_levels: &str) -> Result<GapOptions> {
-    let groupings = args
-        .groups
-        .as_ref()
-        .map(Groupings::read)
-        .transpose()?
-        .map(std::sync::Arc::new);
-    let mut levels = Level::parse_list(args.level.as_deref().unwrap_or(default_levels))?;
-    if groupings.is_some() && !levels.contains(&Level::Alliance) {
-        levels.push(Level::Alliance);
-    }
-    Ok(GapOptions {
-        levels,
-        suppression: Suppression {
-            min_cohort: args.min_cohort,
-        },
-        groupings,
-    })
+/// Levels, suppression and groupings, by the core's rule.
+fn gap_options(args: &GapsArgs, default_levels: &[Level]) -> Result<GapOptions> {
+    Ok(GapOptions::new(
+        args.level.as_deref().map(Level::parse_list).transpose()?,
+        default_levels,
+        args.min_cohort,
+        args.groups.as_ref().map(Groupings::read).transpose()?,
+    ))
 }
 
 /// Where the gap table is written, and how.
@@ -216,23 +169,6 @@ fn table_writer(args: &GapsArgs) -> Result<report::TableWriter<Box<dyn Write>>> 
         ),
     };
     Ok(report::TableWriter::new(format, sink, &name))
-}
-
-fn parse_las(text: &str) -> Result<Vec<u16>> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|code| {
-            code.trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|c| (100..=999).contains(c))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--la {text:?}: expected three-digit LA codes separated by commas, e.g. 883,845"
-                    ))
-                })
-        })
-        .collect()
 }
 
 /// The gap table from published DfE tables (--schools, --published).
@@ -273,17 +209,12 @@ fn gaps_published(args: GapsArgs) -> Result<()> {
             eprintln!("attain:   {note}");
         }
     }
-    let default_levels = if args.published.is_empty() {
-        "national,la,school"
-    } else {
-        "national,region,la,school"
-    };
     let options = attain::PublishedOptions {
-        gap: gap_options(&args, default_levels)?,
+        gap: gap_options(&args, &published.default_levels())?,
         las: args
             .la
             .as_deref()
-            .map(parse_las)
+            .map(attain::geography::parse_la_list)
             .transpose()?
             .unwrap_or_default(),
         national: args
@@ -292,22 +223,15 @@ fn gaps_published(args: GapsArgs) -> Result<()> {
             .map(NationalFigures::read_reference)
             .transpose()?,
     };
-    let table = attain::published::gap_table(&published, &options)?;
-    if table.is_empty() {
+    let mut table = attain::published::gap_table(&published, &options)?;
+    if table.height() == 0 {
         eprintln!(
             "attain: no rows: the files have no figures for the LAs, phases and levels asked for"
         );
     }
     let mut writer = table_writer(&args)?;
-    let mut frame = table.to_dataframe()?;
-    writer.write(&mut frame)?;
-    writer.finish(
-        &mut GapTable {
-            published: Some(Default::default()),
-            ..GapTable::default()
-        }
-        .to_dataframe()?,
-    )
+    writer.write(&mut table)?;
+    writer.finish(&mut attain::schema::empty(true))
 }
 
 fn gaps(args: GapsArgs) -> Result<()> {
@@ -321,190 +245,59 @@ fn gaps(args: GapsArgs) -> Result<()> {
     }
     let phases: Option<Vec<Phase>> = args.phase.as_deref().map(parse_phases).transpose()?;
     // Each input is a phase and its files.
-    let inputs: Vec<(Vec<PathBuf>, Option<Phase>)> = match &args.data {
-        None => match phases.as_deref() {
-            None => vec![(args.pupils.clone(), None)],
-            Some([phase]) => vec![(args.pupils.clone(), Some(*phase))],
-            Some(_) => return Err(Error::Usage("--pupils files take a single --phase".into())),
-        },
-        Some(dir) => {
-            let wanted = phases.unwrap_or_else(|| Phase::ALL.to_vec());
-            let mut found = Vec::new();
-            for &phase in &wanted {
-                if let Some(file) = data_file(dir, phase)? {
-                    found.push((vec![file], Some(phase)));
-                }
+    let (inputs, folder_national): (Vec<(Vec<PathBuf>, Option<Phase>)>, Option<PathBuf>) =
+        match &args.data {
+            None => match phases.as_deref() {
+                None => (vec![(args.pupils.clone(), None)], None),
+                Some([phase]) => (vec![(args.pupils.clone(), Some(*phase))], None),
+                Some(_) => return Err(Error::Usage("--pupils files take a single --phase".into())),
+            },
+            Some(dir) => {
+                let (found, national) = attain::gaps::data_folder(dir, phases.as_deref())?;
+                let inputs = found
+                    .into_iter()
+                    .map(|(phase, file)| (vec![file], Some(phase)))
+                    .collect();
+                (inputs, national)
             }
-            if found.is_empty() {
-                return Err(Error::Usage(format!(
-                    "{} holds no <phase>.csv or <phase>.parquet file",
-                    dir.display()
-                )));
-            }
-            found
-        }
+        };
+    // A folder's national.csv serves unless national pupils are given.
+    let reference = match (&args.national, &args.national_pupils) {
+        (Some(path), _) => Some(NationalFigures::read_reference(path)?),
+        (None, None) => folder_national
+            .as_ref()
+            .map(NationalFigures::read_reference)
+            .transpose()?,
+        (None, Some(_)) => None,
     };
-    let reference_path = args.national.clone().or_else(|| {
-        let candidate = args.data.as_ref()?.join("national.csv");
-        (args.national_pupils.is_none() && candidate.is_file()).then_some(candidate)
-    });
-    let reference = reference_path
-        .as_ref()
-        .map(NationalFigures::read_reference)
-        .transpose()?;
-    let options = gap_options(&args, "national,la,school")?;
+    let options = gap_options(&args, &Level::ALL)?;
     let mut writer = table_writer(&args)?;
 
     for (paths, phase) in inputs {
         let local = attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?;
-        let national = match (&args.national_pupils, &reference) {
-            (Some(path), _) => National::Pupils(attain::summarise_files(
-                &[path],
-                Some(local.phase),
-                attain::pupils::CHUNK_ROWS,
-            )?),
-            (None, Some(figures)) => National::Reference(figures.clone()),
-            (None, None) => {
-                let pupils: u64 = local
-                    .stats
-                    .iter()
-                    .step_by(local.measures.len())
-                    .map(|s| s.cohort)
-                    .sum();
-                eprintln!(
-                    "attain: no --national or --national-pupils: national figures are computed from the pupils given ({pupils} pupils), which is right only when they are the whole national cohort"
-                );
-                National::Local
-            }
-        };
+        let (national, note) = National::choose(
+            &local,
+            &paths,
+            args.national_pupils.as_deref(),
+            reference.clone(),
+        )?;
+        if let Some(note) = note {
+            eprintln!("attain: {}", note.0);
+        }
         // A few thousand units at a time: the table is written as it is built.
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
         for year in local.years() {
-            comparison.year_in_batches(year, &options, |batch| {
-                writer.write(&mut batch.to_dataframe()?)
-            })?;
+            comparison.year_in_batches(year, &options, |mut batch| writer.write(&mut batch))?;
         }
     }
-    writer.finish(&mut GapTable::default().to_dataframe()?)
-}
-
-fn io_floor(args: IoFloorArgs) -> Result<()> {
-    use polars::prelude::*;
-    let phase = args.phase.as_deref().map(str::parse::<Phase>).transpose()?;
-    let (phase, columns) = attain::pupils::parquet_columns(&args.pupils, phase)?;
-    let source = args.pupils.display().to_string();
-    let file = std::fs::File::open(&args.pupils).map_err(|e| Error::io(&source, e))?;
-    let frame = ParquetReader::new(file)
-        .with_columns(Some(columns))
-        .finish()
-        .map_err(|e| Error::table(&source, e))?;
-    // The gap table's shape: (schools + LAs + England) × measures × groups
-    // rows a year. Its cells are filled from the input, not computed.
-    let ints = |name: &str| -> Result<Vec<i64>> {
-        let column = frame.column(name).map_err(|e| Error::table(&source, e))?;
-        let cast = column
-            .cast(&DataType::Int64)
-            .map_err(|e| Error::table(&source, e))?;
-        Ok(cast
-            .i64()
-            .map_err(|e| Error::table(&source, e))?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
-    let (years, urns, las) = (ints("year")?, ints("urn")?, ints("la_code")?);
-    let mut units: Vec<(i64, attain::Unit)> = years
-        .iter()
-        .zip(&urns)
-        .map(|(&y, &u)| (y, attain::Unit::School(u as u32)))
-        .collect();
-    units.extend(
-        years
-            .iter()
-            .zip(&las)
-            .map(|(&y, &l)| (y, attain::Unit::La(l as u16))),
-    );
-    units.extend(years.iter().map(|&y| (y, attain::Unit::England)));
-    units.sort_unstable();
-    units.dedup();
-    let measures: Vec<&attain::Measure> = attain::Measure::of_phase(phase).collect();
-    let rows = units.len() * measures.len() * attain::Group::ALL.len();
-    let mut table = GapTable::default();
-    // Values like a real gap table's: tens of thousands of distinct figures
-    // and about half the cells empty (small groups are suppressed), so the
-    // file is about as large as a real one and takes as long to encode.
-    let value = |row: usize| {
-        (row % 8 >= 4).then(|| {
-            ((row as u64 + urns[row % urns.len()] as u64) * 2_654_435_761 % 100_003) as f64 / 7.0
-        })
-    };
-    for row in 0..rows {
-        let (year, unit) = units[row / (measures.len() * 7)];
-        table.phase.push(phase);
-        table.year.push(year as u16);
-        table.level.push(match unit {
-            attain::Unit::England => Level::National,
-            attain::Unit::La(_) => Level::La,
-            attain::Unit::School(_) => Level::School,
-            attain::Unit::Alliance(_) => Level::Alliance,
-            attain::Unit::Region(_) => Level::Region,
-        });
-        table.unit.push(unit);
-        table.measure.push(measures[row / 7 % measures.len()].name);
-        table.group.push(attain::Group::ALL[row % 7]);
-        table.n_member.push(Some(las[row % las.len()] as u64));
-        table
-            .n_comparison
-            .push(Some(urns[row % urns.len()] as u64 % 97));
-        table.suppressed.push(row % 11 == 0);
-        for column in [
-            &mut table.value_member,
-            &mut table.ci_low,
-            &mut table.ci_high,
-            &mut table.value_comparison,
-            &mut table.gap,
-            &mut table.gap_ci_low,
-            &mut table.gap_ci_high,
-            &mut table.national_member,
-            &mut table.national_comparison,
-            &mut table.gap_to_national,
-            &mut table.national_gap,
-            &mut table.gap_vs_national_gap,
-        ] {
-            column.push(value(row + column.len() % 13));
-        }
-    }
-    report::write_file(&mut table.to_dataframe()?, Format::Parquet, &args.out)
-}
-
-fn parse_years(text: &str) -> Result<Vec<u16>> {
-    let bad = || {
-        Error::Usage(format!(
-            "--years {text:?}: expected a range such as 2022-2024 or a list such as 2022,2024"
-        ))
-    };
-    let year = |s: &str| {
-        s.trim()
-            .parse::<u16>()
-            .ok()
-            .filter(|y| (1990..=2100).contains(y))
-            .ok_or_else(bad)
-    };
-    let years: Vec<u16> = match text.split_once('-') {
-        Some((first, last)) => (year(first)?..=year(last)?).collect(),
-        None => text.split(',').map(year).collect::<Result<_>>()?,
-    };
-    if years.is_empty() {
-        return Err(bad());
-    }
-    Ok(years)
+    writer.finish(&mut attain::schema::empty(false))
 }
 
 fn synth(args: SynthArgs) -> Result<()> {
     let options = SynthOptions {
         scale: args.scale.parse::<Scale>()?,
         la_code: args.la,
-        years: parse_years(&args.years)?,
+        years: attain::geography::parse_year_list(&args.years)?,
         seed: args.seed,
     };
     let format: Format = args.format.parse()?;

@@ -6,24 +6,39 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use attain::*;
 use std::time::Instant;
+
 fn main() {
-    let path = std::env::args().nth(1).unwrap();
+    let path = std::env::args().nth(1).expect("a pupil file");
     let t = Instant::now();
     let pupils = PupilTable::read(&path, None).unwrap();
-    let t1 = t.elapsed().as_secs_f64();
+    let load = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let s = summarise(&pupils);
-    let t2 = t.elapsed().as_secs_f64();
+    let summaries = summarise(&pupils);
+    let summarise = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let national = National::Local;
-    let c = gaps::Comparison::new(&s, &national).unwrap();
-    let table = c.year(s.years()[0], &GapOptions::default()).unwrap();
-    let t3 = t.elapsed().as_secs_f64();
+    let comparison = gaps::Comparison::new(&summaries, &national).unwrap();
+    let mut batches = Vec::new();
+    comparison
+        .year_in_batches(summaries.years()[0], &GapOptions::default(), |batch| {
+            batches.push(batch);
+            Ok(())
+        })
+        .unwrap();
+    let compare = t.elapsed().as_secs_f64();
+    let rows: usize = batches.iter().map(|b| b.height()).sum();
     let t = Instant::now();
-    let mut df = table.to_dataframe().unwrap();
-    let t4 = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    report::write(&mut df, Format::Parquet, std::io::sink(), "sink").unwrap();
-    let t5 = t.elapsed().as_secs_f64();
-    println!("load {:.0} ms, summarise {:.0} ms, table {:.0} ms ({} rows), dataframe {:.0} ms, write {:.0} ms", t1*1e3, t2*1e3, t3*1e3, table.len(), t4*1e3, t5*1e3);
+    let mut writer = report::TableWriter::new(Format::Parquet, std::io::sink(), "sink");
+    for batch in &mut batches {
+        writer.write(batch).unwrap();
+    }
+    writer.finish(&mut schema::empty(false)).unwrap();
+    let write = t.elapsed().as_secs_f64();
+    println!(
+        "load {:.0} ms, summarise {:.0} ms, compare {:.0} ms ({rows} rows), write {:.0} ms",
+        load * 1e3,
+        summarise * 1e3,
+        compare * 1e3,
+        write * 1e3
+    );
 }

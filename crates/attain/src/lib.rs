@@ -12,20 +12,33 @@
 //!
 //! let pupils = PupilTable::read("datasets/sample/ks2.csv", None)?;
 //! let national = National::Reference(attain::NationalFigures::read_reference("datasets/sample/national.csv")?);
-//! let table = gaps(&pupils, &national, &GapOptions::default())?;
-//! let mut frame = table.to_dataframe()?;
+//! let mut frame = gaps(&pupils, &national, &GapOptions::default())?;
 //! attain::report::write(&mut frame, attain::report::Format::Csv, std::io::stdout(), "stdout")?;
 //! # Ok::<(), attain::Error>(())
 //! ```
 //!
-//! Data flows one way, one module a step:
-//! [`pupils`] (load and validate) → [`summary`] (mergeable sufficient
-//! statistics per school, LA and pupil profile) → [`gaps`] (compare, with
-//! [`stats`] intervals, [`national`] figures and [`suppression`]) →
-//! [`report`] (CSV, JSON, Parquet).
+//! Data flows one way, one module a step, every source on the same path:
 //!
-//! Without pupil data, [`published`] reads DfE's published tables (school
-//! performance tables, Explore Education Statistics CSVs, LAIT) into the
+//! 1. **sources**: [`pupils`] (CSV, Parquet, `DataFrame`; loaded and
+//!    validated), [`published`] (DfE's performance tables, EES and LAIT
+//!    files), [`groupings`] of schools, [`national`] figures;
+//! 2. **[`summary`]**: mergeable sufficient statistics per year, school, LA
+//!    and pupil profile (a published cell becomes the same [`Summary`]);
+//! 3. **pools**: per (phase, year, level, unit), a summary per measure and
+//!    population, with DfE's own figure beside it where a file gives one
+//!    ([`compare::Pool`]), built by [`gaps`] from pupils and by
+//!    [`published::gap_table`] from published figures;
+//! 4. **[`compare`]**: the one engine that turns pools into rows: values,
+//!    [`stats`] intervals, gaps, national figures and [`suppression`];
+//!    rows go straight into Arrow arrays;
+//! 5. **present**: [`schema`] (the columns, written once) and [`report`]
+//!    (CSV, JSON, Parquet, in batches).
+//!
+//! [`geography`] (levels, units, regions and the ranges a year, URN and LA
+//! code must lie in) is a leaf every step may use. No module imports one
+//! later in the flow.
+//!
+//! Without pupil data, [`published`] reads DfE's published tables into the
 //! same [`Summary`] values, so LAs are pooled from their schools and
 //! alliances from their members exactly as from pupils, and the same gap
 //! table comes out, with DfE's own figure beside Attain's.
@@ -48,6 +61,10 @@
 //! | `ks4.att8` | mean | mean Attainment 8 of pupils with a score |
 //! | `ks4.basics4`, `ks4.basics5` | rate | English and maths both grade 4+ / 5+ |
 //!
+//! ## The table
+//! See [`schema`] for every column; `phase`, `level`, `measure` and `group`
+//! are polars `Enum`s.
+//!
 //! ## Groups
 //! See [`groups`]: `all` (no comparison), `disadvantaged` vs
 //! `not_disadvantaged`, `fsm` vs `not_fsm`, `sen_support` (K), `ehcp` (E) and
@@ -61,7 +78,8 @@
 //! on both sides).
 //!
 //! ## National figures
-//! See [`national`] and [`gaps::National`]: from a national pupil table
+//! See [`national`] and [`gaps::National`] ([`National::choose`] is the
+//! rule the CLI and Python share): from a national pupil table
 //! (computed like any other level), from a reference table of published
 //! figures, or, when the pupils are the whole national cohort, from the
 //! pupils themselves. `gap_to_national` follows DfE's convention: the
@@ -73,9 +91,12 @@
 //! 6) are withheld; counts and national figures never are. Secondary
 //! suppression is not yet applied.
 
+pub mod compare;
 pub mod datasets;
 pub mod error;
 pub mod gaps;
+pub mod geography;
+pub mod groupings;
 pub mod groups;
 pub mod measures;
 pub mod national;
@@ -83,15 +104,18 @@ pub mod phase;
 pub mod published;
 pub mod pupils;
 pub mod report;
-pub mod schools;
+pub mod schema;
 pub mod stats;
 pub mod summary;
 pub mod suppression;
 pub mod synth;
 mod tables;
 
+pub use compare::GapOptions;
 pub use error::{Error, Invalid, Result};
-pub use gaps::{gap_table, GapOptions, GapTable, Level, National, Unit};
+pub use gaps::{gap_table, National};
+pub use geography::{Level, Unit};
+pub use groupings::Groupings;
 pub use groups::{Group, Population, Profile, Sen};
 pub use measures::{Measure, MeasureKind, MEASURES};
 pub use national::{NationalFigure, NationalFigures};
@@ -99,11 +123,14 @@ pub use phase::{Phase, TaCode};
 pub use published::{Published, PublishedOptions};
 pub use pupils::PupilTable;
 pub use report::Format;
-pub use schools::Groupings;
 pub use summary::{summarise, summarise_files, Summaries, Summary};
 pub use suppression::Suppression;
 
 /// The gap table for one phase's pupils: summarise, then compare.
-pub fn gaps(pupils: &PupilTable, national: &National, options: &GapOptions) -> Result<GapTable> {
+pub fn gaps(
+    pupils: &PupilTable,
+    national: &National,
+    options: &GapOptions,
+) -> Result<polars::prelude::DataFrame> {
     gap_table(&summarise(pupils), national, options)
 }

@@ -67,6 +67,19 @@ impl Measure {
         }
     }
 
+    /// The measure's position in [`MEASURES`]: the key measures are stored
+    /// and compared by, never their names.
+    pub fn index(&self) -> usize {
+        let offset = (self as *const Measure as usize).wrapping_sub(MEASURES.as_ptr() as usize)
+            / std::mem::size_of::<Measure>();
+        assert!(
+            offset < MEASURES.len() && std::ptr::eq(&MEASURES[offset], self),
+            "{} is not a measure of the catalogue",
+            self.name
+        );
+        offset
+    }
+
     /// The measures of one phase, in catalogue order.
     pub fn of_phase(phase: Phase) -> impl Iterator<Item = &'static Measure> {
         MEASURES

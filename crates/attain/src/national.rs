@@ -33,7 +33,7 @@ pub struct NationalFigure {
 /// National figures keyed by phase, year, measure and population.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NationalFigures {
-    figures: FxHashMap<(u16, &'static str, Population), NationalFigure>,
+    figures: FxHashMap<(u16, u8, Population), NationalFigure>,
 }
 
 impl NationalFigures {
@@ -43,7 +43,9 @@ impl NationalFigures {
         measure: &Measure,
         population: Population,
     ) -> Option<NationalFigure> {
-        self.figures.get(&(year, measure.name, population)).copied()
+        self.figures
+            .get(&(year, measure.index() as u8, population))
+            .copied()
     }
 
     pub fn len(&self) -> usize {
@@ -63,7 +65,7 @@ impl NationalFigures {
         figure: NationalFigure,
     ) -> Option<NationalFigure> {
         self.figures
-            .insert((year, measure.name, population), figure)
+            .insert((year, measure.index() as u8, population), figure)
     }
 
     /// The years that have at least one figure for a phase.
@@ -71,10 +73,7 @@ impl NationalFigures {
         let mut years: Vec<u16> = self
             .figures
             .keys()
-            .filter(|(_, measure, _)| {
-                measure.starts_with(phase.name())
-                    && measure.as_bytes().get(phase.name().len()) == Some(&b'.')
-            })
+            .filter(|(_, measure, _)| crate::measures::MEASURES[*measure as usize].phase == phase)
             .map(|(year, _, _)| *year)
             .collect();
         years.sort_unstable();
@@ -129,7 +128,20 @@ impl NationalFigures {
 
     /// As [`NationalFigures::read_reference`], from any reader.
     pub fn read_reference_from(reader: impl Read, source: &str) -> Result<NationalFigures> {
-        let mut table = tables::read(reader, source)?;
+        Self::from_table(tables::read(reader, source)?)
+    }
+
+    /// As [`NationalFigures::read_reference`], from a `DataFrame`'s
+    /// columns; `source` names it in errors.
+    pub fn from_dataframe(
+        frame: &polars::prelude::DataFrame,
+        source: &str,
+    ) -> Result<NationalFigures> {
+        Self::from_table(tables::from_frame(frame, source)?)
+    }
+
+    fn from_table<R: Read>(mut table: tables::CsvTable<R>) -> Result<NationalFigures> {
+        let source = &table.source.clone();
         let mut columns = [0usize; 5];
         for (slot, name) in columns
             .iter_mut()
@@ -139,10 +151,11 @@ impl NationalFigures {
         }
         let n_column = table.find("n");
         let mut figures = NationalFigures::default();
-        let mut first_row: FxHashMap<(u16, &'static str, Population), u64> = FxHashMap::default();
-        for (index, record) in table.reader.records().enumerate() {
-            let row = index as u64 + 2;
-            let record = record.map_err(|e| Error::table(source, e))?;
+        let mut first_row: FxHashMap<(u16, u8, Population), u64> = FxHashMap::default();
+        let mut row = 1;
+        while let Some(record) = table.next_row(false) {
+            row += 1;
+            let record = record?;
             let cell = |i: usize| record.get(i).unwrap_or("").trim();
             let invalid = |column: &str, value: &str, expected: &str| {
                 Error::invalid(source, Some(row), Some(column), Some(value), expected)
@@ -154,11 +167,7 @@ impl NationalFigures {
                     "a phase: eyfs, phonics, ks1, ks2 or ks4",
                 )
             })?;
-            let year: u16 = cell(columns[1])
-                .parse()
-                .ok()
-                .filter(|y| (1990..=2100).contains(y))
-                .ok_or_else(|| invalid("year", cell(columns[1]), "a year from 1990 to 2100"))?;
+            let year = crate::geography::parse_year(cell(columns[1]), source, row, "year")?;
             let measure = Measure::find(phase, cell(columns[2])).ok_or_else(|| {
                 let names: Vec<&str> = Measure::of_phase(phase).map(|m| m.name).collect();
                 invalid(
@@ -193,7 +202,7 @@ impl NationalFigures {
                         .map_err(|_| invalid("n", text, "a whole number of pupils, or empty"))?,
                 ),
             };
-            let key = (year, measure.name, population);
+            let key = (year, measure.index() as u8, population);
             if let Some(first) = first_row.insert(key, row) {
                 return Err(invalid(
                     "group",
@@ -210,23 +219,19 @@ impl NationalFigures {
 impl NationalFigures {
     /// Every figure, sorted by year, measure (catalogue order) and population.
     pub fn rows(&self) -> Vec<(u16, &'static Measure, Population, NationalFigure)> {
-        let mut rows: Vec<_> = crate::measures::MEASURES
+        let mut rows: Vec<_> = self
+            .figures
             .iter()
-            .flat_map(|measure| {
-                self.figures
-                    .iter()
-                    .filter(move |((_, name, _), _)| *name == measure.name)
-                    .map(move |(&(year, _, population), &figure)| {
-                        (year, measure, population, figure)
-                    })
+            .map(|(&(year, measure, population), &figure)| {
+                (
+                    year,
+                    &crate::measures::MEASURES[measure as usize],
+                    population,
+                    figure,
+                )
             })
             .collect();
-        let order = |m: &Measure| {
-            crate::measures::MEASURES
-                .iter()
-                .position(|x| x.name == m.name)
-        };
-        rows.sort_by(|a, b| (a.0, order(a.1), a.2).cmp(&(b.0, order(b.1), b.2)));
+        rows.sort_by_key(|&(year, measure, population, _)| (year, measure.index(), population));
         rows
     }
 
@@ -249,6 +254,39 @@ impl NationalFigures {
             .map_err(failed)?;
         }
         csv.flush().map_err(|e| Error::io(name, e))
+    }
+
+    /// The figures as a reference table (`phase, year, measure, group,
+    /// value, n`) in a `DataFrame`.
+    pub fn to_dataframe(&self) -> Result<polars::prelude::DataFrame> {
+        use polars::prelude::{Column, DataFrame};
+        let rows = self.rows();
+        let text = |name: &str,
+                    f: &dyn Fn(
+            &(u16, &'static Measure, Population, NationalFigure),
+        ) -> &'static str| {
+            Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+        };
+        let columns = vec![
+            text("phase", &|r| r.1.phase.name()),
+            Column::new(
+                "year".into(),
+                rows.iter().map(|r| r.0 as i32).collect::<Vec<_>>(),
+            ),
+            text("measure", &|r| r.1.name),
+            text("group", &|r| r.2.name()),
+            Column::new(
+                "value".into(),
+                rows.iter().map(|r| r.3.value).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "n".into(),
+                rows.iter()
+                    .map(|r| r.3.n.map(|n| n as i64))
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        DataFrame::new(rows.len(), columns).map_err(|e| Error::table("national figures", e))
     }
 
     /// Adds every figure of another set (later figures win).

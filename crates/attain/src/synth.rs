@@ -364,7 +364,11 @@ pub fn synthesise(options: &SynthOptions, phase: Phase) -> Result<SyntheticPhase
     if options.years.is_empty() {
         return Err(Error::Usage("no years to synthesise".into()));
     }
-    if let Some(year) = options.years.iter().find(|y| !(1990..=2100).contains(*y)) {
+    if let Some(year) = options
+        .years
+        .iter()
+        .find(|y| !crate::geography::YEARS.contains(*y))
+    {
         return Err(Error::Usage(format!(
             "year {year}: expected a year from 1990 to 2100"
         )));

@@ -1,15 +1,44 @@
-//! Small CSV tables an analyst supplies beside the pupils (national
-//! figures, groupings of schools): opened, their header read with a UTF-8
-//! BOM dropped, and their columns found by name.
+//! Small tables an analyst supplies beside the pupils (national figures,
+//! groupings of schools), from a CSV file or a polars `DataFrame`: the
+//! header read (names trimmed, a UTF-8 BOM dropped), columns found by name,
+//! and rows handed to one parser whichever the source, so that a cell is
+//! accepted or refused, and named in an error, the same way.
 
 use std::io::Read;
 use std::path::Path;
 
+use polars::prelude::*;
+
 use crate::error::{Error, Result};
 
-/// A CSV table's reader and its header.
+/// A CSV header's names: trimmed, and a UTF-8 byte-order mark dropped
+/// from the first (Excel writes one). Every CSV reader reads its header here.
+pub(crate) fn clean_header<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            }
+            .trim()
+            .to_owned()
+        })
+        .collect()
+}
+
+/// Where a table's rows come from.
+enum Rows<R: Read> {
+    Csv(csv::Reader<R>),
+    /// A `DataFrame`'s rows, each cell as text.
+    Frame(std::vec::IntoIter<csv::StringRecord>),
+}
+
+/// A small table's header and rows.
 pub(crate) struct CsvTable<R: Read> {
-    pub reader: csv::Reader<R>,
+    rows: Rows<R>,
     pub header: Vec<String>,
     pub source: String,
 }
@@ -24,24 +53,52 @@ pub(crate) fn open(path: &Path) -> Result<(std::fs::File, String)> {
 /// Starts reading a CSV table: its header, names trimmed and a BOM dropped.
 pub(crate) fn read<R: Read>(input: R, source: &str) -> Result<CsvTable<R>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let header = reader
-        .headers()
-        .map_err(|e| Error::table(source, e))?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if i == 0 {
-                h.trim_start_matches('\u{feff}')
-            } else {
-                h
+    let header = clean_header(reader.headers().map_err(|e| Error::table(source, e))?);
+    Ok(CsvTable {
+        rows: Rows::Csv(reader),
+        header,
+        source: source.to_owned(),
+    })
+}
+
+/// A `DataFrame` as a small table, its Arrow columns read as text. A float
+/// column whose values are all whole numbers reads as whole numbers, as
+/// pandas stores a whole-number column with gaps as floats.
+pub(crate) fn from_frame(frame: &DataFrame, source: &str) -> Result<CsvTable<std::io::Empty>> {
+    let failed = |e: PolarsError| Error::table(source, e);
+    let mut columns = Vec::with_capacity(frame.width());
+    for column in frame.columns() {
+        let mut column = column.as_materialized_series().clone();
+        if column.dtype().is_float() {
+            let floats = column.cast(&DataType::Float64).map_err(failed)?;
+            let whole = floats
+                .f64()
+                .map_err(failed)?
+                .iter()
+                .flatten()
+                .all(|v| v.fract() == 0.0 && v.abs() < 1e15);
+            if whole {
+                column = floats.cast(&DataType::Int64).map_err(failed)?;
             }
-            .trim()
-            .to_owned()
+        }
+        columns.push(column.cast(&DataType::String).map_err(failed)?);
+    }
+    let texts: Vec<&StringChunked> = columns
+        .iter()
+        .map(|c| c.str())
+        .collect::<PolarsResult<_>>()
+        .map_err(failed)?;
+    let rows: Vec<csv::StringRecord> = (0..frame.height())
+        .map(|row| {
+            texts
+                .iter()
+                .map(|column| column.get(row).unwrap_or(""))
+                .collect()
         })
         .collect();
     Ok(CsvTable {
-        reader,
-        header,
+        rows: Rows::Frame(rows.into_iter()),
+        header: clean_header(frame.get_column_names().into_iter().map(|n| n.as_str())),
         source: source.to_owned(),
     })
 }
@@ -63,5 +120,28 @@ impl<R: Read> CsvTable<R> {
                 format!("a column named {name} in {table}"),
             )
         })
+    }
+
+    /// The next row and its number as a spreadsheet counts it (the header
+    /// is row 1); text that is not UTF-8 is an error when `lossy` is false
+    /// and decoded with replacement characters when it is true.
+    pub fn next_row(&mut self, lossy: bool) -> Option<Result<csv::StringRecord>> {
+        match &mut self.rows {
+            Rows::Frame(rows) => rows.next().map(Ok),
+            Rows::Csv(reader) => {
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => None,
+                    Err(e) => Some(Err(Error::table(&self.source, e))),
+                    Ok(true) if lossy => {
+                        Some(Ok(csv::StringRecord::from_byte_record_lossy(record)))
+                    }
+                    Ok(true) => Some(
+                        csv::StringRecord::from_byte_record(record)
+                            .map_err(|e| Error::table(&self.source, e)),
+                    ),
+                }
+            }
+        }
     }
 }

@@ -4,7 +4,21 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use attain::{GapOptions, GapTable, Group, Level, National, PupilTable, Suppression, Unit};
+use attain::schema::GapRows;
+use attain::{GapOptions, Group, Level, National, PupilTable, Suppression, Unit};
+
+/// A gap table's cells, typed.
+pub type GapTable = GapRows;
+
+/// A unit as the table shows it: a `Unit`, or a grouping's id.
+pub trait UnitName: std::fmt::Display {}
+impl UnitName for Unit {}
+impl UnitName for &str {}
+
+/// Typed cells of a table the engine built.
+pub fn rows(frame: attain::Result<polars::prelude::DataFrame>) -> attain::Result<GapRows> {
+    frame.and_then(|f| GapRows::from_frame(&f))
+}
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -39,7 +53,7 @@ pub fn compute(pupils: &PupilTable, national: National, min_cohort: u64) -> GapT
         suppression: Suppression { min_cohort },
         groupings: None,
     };
-    attain::gaps(pupils, &national, &options).unwrap()
+    rows(attain::gaps(pupils, &national, &options)).unwrap()
 }
 
 /// One row of a gap table, by its key.
@@ -60,11 +74,17 @@ pub struct Row {
     pub suppressed: bool,
 }
 
-pub fn row(table: &GapTable, level: Level, unit: Unit, measure: &str, group: Group) -> Row {
+pub fn row(
+    table: &GapTable,
+    level: Level,
+    unit: impl UnitName,
+    measure: &str,
+    group: Group,
+) -> Row {
     let matches: Vec<usize> = (0..table.len())
         .filter(|&i| {
             table.level[i] == level
-                && table.unit[i] == unit
+                && table.unit[i] == unit.to_string()
                 && table.measure[i] == measure
                 && table.group[i] == group
         })

@@ -9,7 +9,7 @@
 //! | `school` | the school's figure |
 //! | `alliance` | the sum of the member schools' figures |
 //!
-//! Extra columns ([`PUBLISHED_COLUMNS`]):
+//! Extra columns ([`crate::schema::PUBLISHED_COLUMNS`]):
 //!
 //! | column | meaning |
 //! |---|---|
@@ -39,26 +39,18 @@
 
 use std::collections::BTreeMap;
 
+use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Area, Figure, FigureKey, Published, Region, School};
+use super::{Area, Figure, FigureKey, Published, School};
+use crate::compare::{slot, Beside, Engine, GapOptions, Pool, Pooled};
 use crate::error::{Error, Result};
-use crate::gaps::{national_pair, GapOptions, GapTable, Level, PublishedColumns, Side, Unit};
-use crate::groups::{Group, Population};
+use crate::geography::{Level, Region, Unit};
+use crate::groups::Population;
 use crate::measures::Measure;
 use crate::national::{NationalFigure, NationalFigures};
 use crate::phase::Phase;
-use crate::summary::Summary;
-
-/// The columns a gap table from published figures has after the pupil
-/// table's [`crate::gaps::COLUMNS`].
-pub const PUBLISHED_COLUMNS: [&str; 5] = [
-    "published_n_member",
-    "published_member",
-    "region_member",
-    "rounded",
-    "reason",
-];
+use crate::schema;
 
 /// What the gap table from published figures is built with.
 #[derive(Debug, Clone, Default)]
@@ -72,67 +64,57 @@ pub struct PublishedOptions {
     pub national: Option<NationalFigures>,
 }
 
-/// One side of a row: figures pooled, or one figure.
-#[derive(Debug, Clone, Copy, Default)]
-struct Pool {
-    summary: Summary,
-    /// A figure without a count, shown as published.
-    value_only: Option<f64>,
-    n: Option<u64>,
-    rounded: bool,
-    missing: Option<&'static str>,
+impl Published {
+    /// The levels a table from these files gives by default: `region` too
+    /// when an LA-level file (EES, LAIT) is among them.
+    pub fn default_levels(&self) -> Vec<Level> {
+        let la_tables = self
+            .files
+            .iter()
+            .any(|f| f.kind != super::SourceKind::SchoolPerformance);
+        if la_tables {
+            vec![Level::National, Level::Region, Level::La, Level::School]
+        } else {
+            Level::ALL.to_vec()
+        }
+    }
 }
 
-impl Pool {
-    fn of(figure: Option<&Figure>) -> Pool {
+impl Pooled {
+    /// One published figure: its summary where it has a count and a
+    /// value, else what it shows and why it has no value.
+    fn of_figure(figure: Option<&Figure>) -> Pooled {
         let Some(figure) = figure else {
-            return Pool {
-                missing: Some("not in file"),
-                ..Pool::default()
-            };
+            return Pooled::not_in_source();
         };
         match figure.summary() {
-            Some((summary, rounded)) => Pool {
+            Some((summary, rounded)) => Pooled {
                 summary,
-                n: figure.n,
+                shown: Some((figure.n, None)),
                 rounded,
-                ..Pool::default()
+                missing: None,
             },
-            None => Pool {
-                value_only: figure.value,
-                n: figure.n,
+            None => Pooled {
+                shown: Some((figure.n, figure.value)),
                 missing: figure.missing,
-                ..Pool::default()
+                ..Pooled::default()
             },
         }
     }
 
-    fn pooled<'f>(figures: impl Iterator<Item = &'f Figure>) -> Pool {
-        let mut pool = Pool {
+    /// Schools' figures pooled: a merge of their summaries.
+    fn of_schools<'f>(figures: impl Iterator<Item = &'f Figure>) -> Pooled {
+        let mut pool = Pooled {
             missing: Some("no school figures"),
-            ..Pool::default()
+            ..Pooled::default()
         };
         for (summary, rounded) in figures.filter_map(Figure::summary) {
             pool.summary.merge(&summary);
             pool.rounded |= rounded;
             pool.missing = None;
         }
-        pool.n = Some(pool.summary.cohort);
+        pool.shown = Some((Some(pool.summary.cohort), None));
         pool
-    }
-
-    fn side(&self, measure: &Measure) -> Side {
-        let kind = measure.kind();
-        if self.summary.n(kind) > 0 {
-            Side::of(&self.summary, measure)
-        } else {
-            Side {
-                n: self.n,
-                value: self.value_only,
-                low: None,
-                high: None,
-            }
-        }
     }
 }
 
@@ -151,28 +133,24 @@ enum Members {
 
 /// The figures of one phase and year, and what is compared with them.
 struct Year<'p> {
-    phase: Phase,
     year: u16,
     figures: Vec<&'p Figure>,
     index: &'p FxHashMap<FigureKey, usize>,
     all: &'p [Figure],
     national: NationalFigures,
-    /// Each measure and group the files publish members of, in catalogue
-    /// order: every unit's rows.
-    rows: Vec<(&'static Measure, Group)>,
 }
 
 impl<'p> Year<'p> {
     fn figure(&self, measure: &Measure, population: Population, area: Area) -> Option<&'p Figure> {
         self.index
-            .get(&(self.year, measure.name, population, area))
+            .get(&(self.year, measure.index() as u8, population, area))
             .map(|&i| &self.all[i])
     }
 
     /// One side of a row: the unit's figure, or its schools' pooled.
-    fn pool(&self, members: &Members, measure: &Measure, population: Population) -> Pool {
+    fn pool(&self, members: &Members, measure: &Measure, population: Population) -> Pooled {
         match members {
-            Members::Pooled { schools, .. } => Pool::pooled(
+            Members::Pooled { schools, .. } => Pooled::of_schools(
                 schools
                     .iter()
                     .filter_map(|&area| self.figure(measure, population, area)),
@@ -183,29 +161,18 @@ impl<'p> Year<'p> {
             {
                 self.national
                     .get(self.year, measure, population)
-                    .map_or_else(
-                        || Pool::of(None),
-                        |f| Pool {
-                            value_only: Some(f.value),
-                            n: f.n,
-                            ..Pool::default()
-                        },
-                    )
+                    .map_or_else(Pooled::not_in_source, |f| Pooled::shown(f.n, Some(f.value)))
             }
-            Members::One(area) => Pool::of(self.figure(measure, population, *area)),
+            Members::One(area) => Pooled::of_figure(self.figure(measure, population, *area)),
         }
     }
 }
 
 /// Builds the gap table from published figures, phase by phase and year by
 /// year.
-pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<GapTable> {
+pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<DataFrame> {
     let gap = &options.gap;
-    if gap.levels.contains(&Level::Alliance) && gap.groupings.is_none() {
-        return Err(Error::Usage(
-            "the alliance level needs groupings of schools (--groups FILE)".into(),
-        ));
-    }
+    gap.check_alliance()?;
     let index = published.index()?;
     let mut by_year: BTreeMap<(Phase, u16), Vec<&Figure>> = BTreeMap::new();
     for figure in &published.figures {
@@ -214,39 +181,106 @@ pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<Ga
             .or_default()
             .push(figure);
     }
-    let mut table = GapTable {
-        published: Some(PublishedColumns::default()),
-        groupings: gap.groupings.clone(),
-        ..GapTable::default()
-    };
+    let mut table = schema::empty(true);
     for ((phase, year), figures) in by_year {
         let national = national_figures(&figures, year, options.national.as_ref());
-        let published_populations: FxHashSet<(&str, Population)> = figures
+        let published_populations: FxHashSet<(usize, Population)> = figures
             .iter()
-            .map(|f| (f.measure.name, f.population))
+            .map(|f| (f.measure.index(), f.population))
             .collect();
-        let rows = Measure::of_phase(phase)
-            .flat_map(|measure| Group::ALL.map(|group| (measure, group)))
-            .filter(|(measure, group)| {
-                published_populations.contains(&(measure.name, group.members()))
+        let measures: Vec<&'static Measure> = Measure::of_phase(phase).collect();
+        let rows = Engine::every_row(measures.len())
+            .into_iter()
+            .filter(|&(measure, group)| {
+                published_populations.contains(&(measures[measure].index(), group.members()))
             })
             .collect();
-        let year = Year {
+        let engine = Engine::new(
             phase,
+            year,
+            measures,
+            rows,
+            &national,
+            gap.suppression,
+            true,
+        );
+        let year = Year {
             year,
             figures,
             index: &index,
             all: &published.figures,
             national,
-            rows,
         };
+        let size = engine.measures.len() * Population::ALL.len();
+        let mut pooled = vec![Pooled::default(); size];
+        let mut beside = vec![Beside::default(); size];
         for &level in &gap.levels {
-            for (unit, members) in units(&year, level, published, options) {
-                push_unit(&mut table, &year, level, unit, &members, published, gap);
+            let units = units(&year, level, published, options);
+            let mut rows = engine.rows_for(units.len());
+            for (unit, members) in units {
+                fill_unit(
+                    &engine,
+                    &year,
+                    &members,
+                    published,
+                    &mut pooled,
+                    &mut beside,
+                );
+                engine.push_unit(
+                    &mut rows,
+                    &Pool {
+                        level,
+                        unit,
+                        figures: &pooled,
+                        beside: Some(&beside),
+                    },
+                );
             }
+            table
+                .vstack_mut_owned(rows.finish(gap.groupings.as_deref())?)
+                .map_err(|e| Error::table("gap table", e))?;
         }
     }
+    table.rechunk_mut_par();
     Ok(table)
+}
+
+/// A unit's pool: each population the rows need, and what DfE published
+/// beside it.
+fn fill_unit(
+    engine: &Engine,
+    year: &Year,
+    members: &Members,
+    published: &Published,
+    pooled: &mut [Pooled],
+    beside: &mut [Beside],
+) {
+    let own_area = match members {
+        Members::One(area) => Some(*area),
+        Members::Pooled { published, .. } => *published,
+    };
+    let region = match own_area {
+        Some(Area::La(la_code) | Area::School(School { la_code, .. })) => {
+            published.la_regions.get(&la_code).copied()
+        }
+        _ => None,
+    };
+    for &(index, group) in &engine.rows {
+        let measure = engine.measures[index];
+        let populations = std::iter::once(group.members()).chain(group.comparison());
+        for population in populations {
+            pooled[slot(index, population)] = year.pool(members, measure, population);
+        }
+        let population = group.members();
+        let own = own_area.and_then(|area| year.figure(measure, population, area));
+        beside[slot(index, population)] = Beside {
+            published_n: own.and_then(|f| f.n),
+            published_value: own.and_then(|f| f.value),
+            region_value: region
+                .and_then(|r| year.figure(measure, population, Area::Region(r)))
+                .and_then(|f| f.value),
+        };
+    }
 }
 
 /// England's figures as published, with `fallback` where the files have none.
@@ -397,72 +431,4 @@ fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
     items.sort();
     items.dedup();
     items
-}
-
-/// A unit's rows: each measure and each group the files publish members of.
-fn push_unit(
-    table: &mut GapTable,
-    year: &Year,
-    level: Level,
-    unit: Unit,
-    members: &Members,
-    published: &Published,
-    gap: &GapOptions,
-) {
-    let own_area = match members {
-        Members::One(area) => Some(*area),
-        Members::Pooled { published, .. } => *published,
-    };
-    let region = match own_area {
-        Some(Area::La(la_code) | Area::School(School { la_code, .. })) => {
-            published.la_regions.get(&la_code).copied()
-        }
-        _ => None,
-    };
-    for &(measure, group) in &year.rows {
-        let member = year.pool(members, measure, group.members());
-        let comparison = group
-            .comparison()
-            .map(|population| year.pool(members, measure, population));
-        let kind = measure.kind();
-        let gap_interval = comparison
-            .filter(|c| member.summary.n(kind) > 0 && c.summary.n(kind) > 0)
-            .and_then(|c| member.summary.difference_interval(&c.summary, kind))
-            .map(|i| (i.low, i.high));
-        let member_side = member.side(measure);
-        // As `GapTable::push` withholds a member's value.
-        let withheld =
-            gap.suppression.withholds(member_side.n.unwrap_or(0)) && member_side.value.is_some();
-        let own = own_area.and_then(|area| year.figure(measure, group.members(), area));
-        table.push(
-            (year.phase, year.year, level, unit),
-            measure,
-            group,
-            member_side,
-            comparison.map(|c| c.side(measure)),
-            gap_interval,
-            national_pair(&year.national, year.year, measure, group, gap.suppression),
-            gap.suppression,
-        );
-        let columns = table.published.as_mut().expect("a published table");
-        columns.published_n_member.push(own.and_then(|f| f.n));
-        columns
-            .published_member
-            .push(own.and_then(|f| f.value).filter(|_| !withheld));
-        columns.region_member.push(
-            region
-                .and_then(|r| year.figure(measure, group.members(), Area::Region(r)))
-                .and_then(|f| f.value),
-        );
-        columns
-            .rounded
-            .push(member.rounded || comparison.is_some_and(|c| c.rounded));
-        columns.reason.push(if withheld {
-            Some("min_cohort")
-        } else if member_side.value.is_none() {
-            member.missing.or(Some("empty"))
-        } else {
-            None
-        });
-    }
 }

@@ -211,7 +211,7 @@ pub(super) fn read(
             "Regional" => Area::Region(region(region_at)?),
             "Local authority" => {
                 let text = la_at.map_or("", |at| field(at));
-                let code = crate::schools::parse_la_code(text, source, row, "old_la_code")?;
+                let code = crate::geography::parse_la_code(text, source, row, "old_la_code")?;
                 if let Ok(region) = region(region_at) {
                     la_regions.insert(code, region);
                 }

@@ -141,7 +141,7 @@ pub(super) fn read(
             .trim()
             .parse::<u16>()
             .ok()
-            .filter(|y| (1990..=2100).contains(y))
+            .filter(|y| crate::geography::YEARS.contains(y))
             .ok_or_else(|| {
                 Error::invalid(
                     source,

@@ -50,59 +50,8 @@ use crate::measures::{Measure, MeasureKind};
 use crate::phase::Phase;
 use crate::summary::Summary;
 
-pub use compare::{gap_table, PublishedOptions, PUBLISHED_COLUMNS};
-
-/// England's regions (and London's two halves, which some files use as
-/// regions): ONS code, LAIT area number and name.
-pub const REGIONS: [(&str, u16, &str); 11] = [
-    ("E12000001", 980, "North East"),
-    ("E12000002", 981, "North West"),
-    ("E12000003", 982, "Yorkshire and The Humber"),
-    ("E12000004", 983, "East Midlands"),
-    ("E12000005", 984, "West Midlands"),
-    ("E12000006", 985, "East of England"),
-    ("E12000007", 986, "London"),
-    ("E13000001", 987, "Inner London"),
-    ("E13000002", 988, "Outer London"),
-    ("E12000008", 989, "South East"),
-    ("E12000009", 990, "South West"),
-];
-
-/// A region, by its index in [`REGIONS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Region(pub u8);
-
-impl Region {
-    pub fn from_code(code: &str) -> Option<Region> {
-        REGIONS
-            .iter()
-            .position(|(ons, _, _)| *ons == code.trim())
-            .map(|i| Region(i as u8))
-    }
-
-    pub fn from_lait_number(number: u16) -> Option<Region> {
-        REGIONS
-            .iter()
-            .position(|(_, lait, _)| *lait == number)
-            .map(|i| Region(i as u8))
-    }
-
-    pub fn from_name(name: &str) -> Option<Region> {
-        REGIONS
-            .iter()
-            .position(|(_, _, n)| n.eq_ignore_ascii_case(name.trim()))
-            .map(|i| Region(i as u8))
-    }
-
-    /// The ONS code, e.g. `E12000006`.
-    pub fn code(self) -> &'static str {
-        REGIONS[self.0 as usize].0
-    }
-
-    pub fn name(self) -> &'static str {
-        REGIONS[self.0 as usize].2
-    }
-}
+pub use crate::geography::{Region, REGIONS};
+pub use compare::{gap_table, PublishedOptions};
 
 /// A school as a performance table describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -489,7 +438,7 @@ impl Published {
             .figures
             .iter()
             .filter(|f| f.file as usize == file)
-            .map(|f| (f.year, measure_index(f.measure), f.population))
+            .map(|f| (f.year, f.measure.index(), f.population))
             .collect();
         seen.sort();
         seen.dedup();
@@ -578,28 +527,21 @@ impl Published {
 }
 
 /// A figure's identity: year, measure, population and area.
-pub(crate) type FigureKey = (u16, &'static str, Population, Area);
+pub(crate) type FigureKey = (u16, u8, Population, Area);
 
 pub(crate) fn figure_key(figure: &Figure) -> FigureKey {
     (
         figure.year,
-        figure.measure.name,
+        figure.measure.index() as u8,
         figure.population,
         figure.area,
     )
 }
 
-fn measure_index(measure: &Measure) -> usize {
-    crate::measures::MEASURES
-        .iter()
-        .position(|m| std::ptr::eq(m, measure))
-        .expect("every measure is in MEASURES")
-}
-
 /// The gap table's `level` and `unit` for an area.
 pub(crate) fn area_label(area: &Area) -> (String, String) {
     match area {
-        Area::England => ("national".into(), crate::gaps::ENGLAND.into()),
+        Area::England => ("national".into(), crate::geography::ENGLAND.into()),
         Area::Region(region) => ("region".into(), region.code().into()),
         Area::La(code) => ("la".into(), code.to_string()),
         Area::School(school) => ("school".into(), school.urn.to_string()),
@@ -684,20 +626,8 @@ impl Sheet {
             .flexible(true)
             .has_headers(true)
             .from_reader(input);
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::table(source, e))?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_owned()
-            })
-            .collect();
+        let header =
+            crate::tables::clean_header(reader.headers().map_err(|e| Error::table(source, e))?);
         let mut by_name = FxHashMap::default();
         for (i, name) in header.iter().enumerate() {
             by_name.entry(name.to_ascii_uppercase()).or_insert(i);

@@ -22,10 +22,10 @@
 
 use super::{Area, Figure, School, Sheet};
 use crate::error::{Error, Result};
+use crate::geography::{parse_la_code, parse_urn};
 use crate::groups::Population;
 use crate::measures::Measure;
 use crate::phase::Phase;
-use crate::schools::{parse_la_code, parse_urn};
 
 /// Where one measure for one population is in a performance table.
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +174,7 @@ pub fn year_from_file_name(name: &str) -> Option<u16> {
             return None;
         }
         let (first, second) = (number(&window[..4])?, number(&window[5..])?);
-        (second == first + 1 && (1990..=2100).contains(&second)).then_some(second)
+        (second == first + 1 && crate::geography::YEARS.contains(&second)).then_some(second)
     })
 }
 

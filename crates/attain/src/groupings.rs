@@ -21,41 +21,8 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::geography::parse_urn;
 use crate::tables;
-
-/// A whole number in a range, or an error naming the cell.
-fn parse_in<T: std::str::FromStr + PartialOrd>(
-    text: &str,
-    range: std::ops::RangeInclusive<T>,
-    (source, row, column): (&str, u64, &str),
-    expected: &str,
-) -> Result<T> {
-    text.trim()
-        .parse::<T>()
-        .ok()
-        .filter(|value| range.contains(value))
-        .ok_or_else(|| Error::invalid(source, Some(row), Some(column), Some(text), expected))
-}
-
-/// A school's URN, or an error naming the cell.
-pub(crate) fn parse_urn(text: &str, source: &str, row: u64, column: &str) -> Result<u32> {
-    parse_in(
-        text,
-        1..=99_999_999,
-        (source, row, column),
-        "a school URN, a whole number from 1 to 99999999",
-    )
-}
-
-/// A three-digit LA code, or an error naming the cell.
-pub(crate) fn parse_la_code(text: &str, source: &str, row: u64, column: &str) -> Result<u16> {
-    parse_in(
-        text,
-        100..=999,
-        (source, row, column),
-        "a three-digit LA code",
-    )
-}
 
 /// Schools' groupings, by URN.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,7 +63,17 @@ impl Groupings {
     /// Reads a groupings table (CSV) from any reader: `urn, group_id,
     /// group_name`, or GIAS's establishment file for trusts.
     pub fn read_from(reader: impl Read, source: &str) -> Result<Groupings> {
-        let mut table = tables::read(reader, source)?;
+        Self::from_table(tables::read(reader, source)?)
+    }
+
+    /// As [`Groupings::read`], from a `DataFrame`'s columns; `source`
+    /// names it in errors.
+    pub fn from_dataframe(frame: &polars::prelude::DataFrame, source: &str) -> Result<Groupings> {
+        Self::from_table(tables::from_frame(frame, source)?)
+    }
+
+    fn from_table<R: Read>(mut table: tables::CsvTable<R>) -> Result<Groupings> {
+        let source = &table.source.clone();
         if table.find("Trusts (code)").is_some() && table.find("group_id").is_none() {
             return Self::read_trusts(table);
         }
@@ -107,9 +84,10 @@ impl Groupings {
             table.require("group_name", what)?,
         );
         let mut groupings = Groupings::default();
-        for (index, record) in table.reader.records().enumerate() {
-            let row = index as u64 + 2;
-            let record = record.map_err(|e| Error::table(source, e))?;
+        let mut row = 1;
+        while let Some(record) = table.next_row(false) {
+            row += 1;
+            let record = record?;
             let cell = |i: usize| record.get(i).unwrap_or("");
             let urn = parse_urn(cell(urn_at), source, row, "urn")?;
             let id = cell(id_at).trim();
@@ -141,7 +119,7 @@ impl Groupings {
     /// GIAS's establishment file: each school's trust. GIAS has published
     /// its file in Windows-1252, so names that are not UTF-8 are decoded
     /// lossily (a name is only a label; URNs and codes are ASCII).
-    fn read_trusts<R: Read>(table: tables::CsvTable<R>) -> Result<Groupings> {
+    fn read_trusts<R: Read>(mut table: tables::CsvTable<R>) -> Result<Groupings> {
         let what = "GIAS's establishment file (URN, Trusts (code), Trusts (name))";
         let (urn_at, code_at, name_at) = (
             table.require("URN", what)?,
@@ -149,17 +127,12 @@ impl Groupings {
             table.require("Trusts (name)", what)?,
         );
         let source = table.source.clone();
-        let mut reader = table.reader;
         let mut groupings = Groupings::default();
-        let mut record = csv::ByteRecord::new();
         let mut row = 1u64;
-        while reader
-            .read_byte_record(&mut record)
-            .map_err(|e| Error::table(&source, e))?
-        {
+        while let Some(record) = table.next_row(true) {
             row += 1;
-            let text =
-                |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or(b"")).into_owned();
+            let record = record?;
+            let text = |i: usize| record.get(i).unwrap_or("").to_owned();
             let code = text(code_at);
             let code = code.trim();
             if code.is_empty() {

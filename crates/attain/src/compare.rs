@@ -1,0 +1,496 @@
+//! The one comparison engine: pools of summaries in, gap-table rows out,
+//! for every source.
+//!
+//! Every source (pupil tables, performance tables, EES and LAIT tables,
+//! groupings of them) is brought to the same shape: for each unit (a phase,
+//! year, level and unit) a [`Pool`] holding, for every measure and
+//! [`Population`], a [`Pooled`] figure: the [`Summary`] of its pupils and,
+//! where a published source gives less than a summary, what it does give.
+//! [`Engine::push_unit`] turns a pool into rows: values, intervals, gaps,
+//! national figures and suppression, the rule applied here and nowhere
+//! else. Rows go straight into Arrow arrays ([`Rows`]), with the four name
+//! columns as polars `Enum`s (see [`crate::schema`]).
+
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::geography::{Level, Unit};
+use crate::groupings::Groupings;
+use crate::groups::{Group, Population};
+use crate::measures::{Measure, MeasureKind};
+use crate::national::NationalFigures;
+use crate::phase::Phase;
+use crate::schema::{self, Categories};
+use crate::summary::Summary;
+use crate::suppression::Suppression;
+
+/// What the gap table is built with.
+#[derive(Debug, Clone)]
+pub struct GapOptions {
+    pub levels: Vec<Level>,
+    pub suppression: Suppression,
+    /// Groupings of schools, needed for the `alliance` level.
+    pub groupings: Option<Arc<Groupings>>,
+}
+
+impl Default for GapOptions {
+    fn default() -> Self {
+        GapOptions {
+            levels: Level::ALL.to_vec(),
+            suppression: Suppression::default(),
+            groupings: None,
+        }
+    }
+}
+
+impl GapOptions {
+    /// The levels asked for, or `default` when none are; groupings add the
+    /// `alliance` level.
+    pub fn new(
+        levels: Option<Vec<Level>>,
+        default: &[Level],
+        min_cohort: u64,
+        groupings: Option<Groupings>,
+    ) -> GapOptions {
+        let mut levels = levels.unwrap_or_else(|| default.to_vec());
+        if groupings.is_some() && !levels.contains(&Level::Alliance) {
+            levels.push(Level::Alliance);
+        }
+        GapOptions {
+            levels,
+            suppression: Suppression { min_cohort },
+            groupings: groupings.map(Arc::new),
+        }
+    }
+
+    pub(crate) fn check_alliance(&self) -> Result<()> {
+        if self.levels.contains(&Level::Alliance) && self.groupings.is_none() {
+            return Err(Error::Usage(
+                "the alliance level needs groupings of schools (--groups FILE)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A unit's figure for one measure and population.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pooled {
+    /// The sufficient statistics of the pupils behind it (empty when a
+    /// source gives no count to summarise).
+    pub summary: Summary,
+    /// What to show when `summary` has no pupils: the count and value a
+    /// published source gives without the means to summarise them (a
+    /// national figure without a count, a suppressed cell), or `None` from
+    /// pupils, where an empty summary is a count of 0.
+    pub shown: Option<(Option<u64>, Option<f64>)>,
+    /// The counts behind it were recovered from a rounded figure.
+    pub rounded: bool,
+    /// Why a published source has no value: its code, or Attain's reason.
+    pub missing: Option<&'static str>,
+}
+
+impl Pooled {
+    /// A figure given as a count and value only (published national figures).
+    pub fn shown(n: Option<u64>, value: Option<f64>) -> Pooled {
+        Pooled {
+            shown: Some((n, value)),
+            ..Pooled::default()
+        }
+    }
+
+    /// No figure for this unit and population in the source.
+    pub fn not_in_source() -> Pooled {
+        Pooled {
+            shown: Some((None, None)),
+            missing: Some("not in file"),
+            ..Pooled::default()
+        }
+    }
+
+    fn side(&self, kind: MeasureKind) -> Side {
+        match self.shown {
+            Some((n, value)) if self.summary.n(kind) == 0 => Side {
+                n,
+                value,
+                low: None,
+                high: None,
+            },
+            _ => {
+                let interval = self.summary.interval(kind);
+                Side {
+                    n: Some(self.summary.n(kind)),
+                    value: self.summary.value(kind),
+                    low: interval.map(|i| i.low),
+                    high: interval.map(|i| i.high),
+                }
+            }
+        }
+    }
+}
+
+/// What a published source says of a unit beside Attain's own figure.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Beside {
+    /// DfE's own count and value for the unit and population.
+    pub published_n: Option<u64>,
+    pub published_value: Option<f64>,
+    /// The population's value in the unit's region.
+    pub region_value: Option<f64>,
+}
+
+/// One unit's figures: `measures × Population::ALL` entries, measure-major.
+#[derive(Debug, Clone, Copy)]
+pub struct Pool<'a> {
+    pub level: Level,
+    pub unit: Unit,
+    pub figures: &'a [Pooled],
+    /// Published sources only: the same shape as `figures`.
+    pub beside: Option<&'a [Beside]>,
+}
+
+/// Where a measure's population sits in a pool's slices.
+#[inline]
+pub fn slot(measure: usize, population: Population) -> usize {
+    measure * Population::ALL.len() + population as usize
+}
+
+/// One side of a comparison, before suppression.
+#[derive(Debug, Clone, Copy, Default)]
+struct Side {
+    n: Option<u64>,
+    value: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+}
+
+/// How the rows of one phase and year are made: which measures and groups
+/// each unit gets, the national figures, and the suppression rule.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub phase: Phase,
+    pub year: u16,
+    pub measures: Vec<&'static Measure>,
+    /// Each unit's rows: a measure (its index in `measures`) and a group.
+    /// Pupil tables give every pair; published tables those whose members
+    /// the files publish.
+    pub rows: Vec<(usize, Group)>,
+    pub suppression: Suppression,
+    /// The national figures of each row's member and comparison.
+    national: Vec<(Option<f64>, Option<f64>)>,
+    /// Published sources: the five extra columns.
+    pub published: bool,
+}
+
+impl Engine {
+    pub fn new(
+        phase: Phase,
+        year: u16,
+        measures: Vec<&'static Measure>,
+        rows: Vec<(usize, Group)>,
+        figures: &NationalFigures,
+        suppression: Suppression,
+        published: bool,
+    ) -> Engine {
+        let national = rows
+            .iter()
+            .map(|&(measure, group)| {
+                national_pair(figures, year, measures[measure], group, suppression)
+            })
+            .collect();
+        Engine {
+            phase,
+            year,
+            measures,
+            rows,
+            suppression,
+            national,
+            published,
+        }
+    }
+
+    /// Every measure with every group.
+    pub fn every_row(measures: usize) -> Vec<(usize, Group)> {
+        (0..measures)
+            .flat_map(|m| Group::ALL.map(|g| (m, g)))
+            .collect()
+    }
+
+    /// An empty table to push rows into.
+    pub fn rows_for(&self, units: usize) -> Rows {
+        Rows::with_capacity(units * self.rows.len(), self.published)
+    }
+
+    /// A unit's rows. The suppression rule lives here, once: a side with
+    /// fewer than `min_cohort` pupils (and a value) is withheld, with every
+    /// figure computed from it.
+    pub fn push_unit(&self, out: &mut Rows, pool: &Pool) {
+        for (row, &(index, group)) in self.rows.iter().enumerate() {
+            let measure = self.measures[index];
+            let kind = measure.kind();
+            let member_pool = &pool.figures[slot(index, group.members())];
+            let comparison_pool = group
+                .comparison()
+                .map(|population| &pool.figures[slot(index, population)]);
+            let member = member_pool.side(kind);
+            let comparison = comparison_pool.map(|c| c.side(kind));
+            let withholds = |side: &Side| {
+                self.suppression.withholds(side.n.unwrap_or(0)) && side.value.is_some()
+            };
+            let member_withheld = withholds(&member);
+            let comparison_withheld = comparison.as_ref().is_some_and(withholds);
+            let member_value = member.value.filter(|_| !member_withheld);
+            let comparison_value = comparison
+                .and_then(|c| c.value)
+                .filter(|_| !comparison_withheld);
+            let gap = member_value.zip(comparison_value).map(|(m, c)| m - c);
+            let gap_interval = comparison_pool
+                .filter(|c| {
+                    gap.is_some() && member_pool.summary.n(kind) > 0 && c.summary.n(kind) > 0
+                })
+                .and_then(|c| member_pool.summary.difference_interval(&c.summary, kind));
+            let (national_member, national_comparison) = self.national[row];
+            let national_comparison = comparison.and(national_comparison);
+            let national_gap = comparison
+                .and(national_member)
+                .zip(national_comparison)
+                .map(|(m, c)| m - c);
+
+            out.phase.push(self.phase as u8);
+            out.year.push(self.year as i32);
+            out.level.push(pool.level as u8);
+            out.unit.push(pool.unit);
+            out.measure.push(measure.index() as u8);
+            out.group.push(group as u8);
+            out.n_member.append_option(member.n.map(|n| n as i64));
+            out.value_member.append_option(member_value);
+            out.ci_low
+                .append_option(member.low.filter(|_| !member_withheld));
+            out.ci_high
+                .append_option(member.high.filter(|_| !member_withheld));
+            out.n_comparison
+                .append_option(comparison.and_then(|c| c.n).map(|n| n as i64));
+            out.value_comparison.append_option(comparison_value);
+            out.gap.append_option(gap);
+            out.gap_ci_low.append_option(gap_interval.map(|i| i.low));
+            out.gap_ci_high.append_option(gap_interval.map(|i| i.high));
+            out.national_member.append_option(national_member);
+            out.national_comparison.append_option(national_comparison);
+            out.gap_to_national.append_option(
+                comparison
+                    .and(member_value)
+                    .zip(national_comparison)
+                    .map(|(m, c)| m - c),
+            );
+            out.national_gap.append_option(national_gap);
+            out.gap_vs_national_gap
+                .append_option(gap.zip(national_gap).map(|(g, n)| g - n));
+            out.suppressed
+                .append_value(member_withheld || comparison_withheld);
+
+            if let Some(extra) = out.published.as_mut() {
+                let beside = pool
+                    .beside
+                    .map(|b| b[slot(index, group.members())])
+                    .unwrap_or_default();
+                extra
+                    .published_n_member
+                    .append_option(beside.published_n.map(|n| n as i64));
+                extra
+                    .published_member
+                    .append_option(beside.published_value.filter(|_| !member_withheld));
+                extra.region_member.append_option(beside.region_value);
+                extra.rounded.append_value(
+                    member_pool.rounded || comparison_pool.is_some_and(|c| c.rounded),
+                );
+                extra.reason.append_option(if member_withheld {
+                    Some("min_cohort")
+                } else if member.value.is_none() {
+                    member_pool.missing.or(Some("empty"))
+                } else {
+                    None
+                });
+            }
+        }
+    }
+}
+
+/// The national figures of a group and its comparison. A figure computed
+/// from fewer pupils than the minimum cohort is withheld like any other
+/// value, or a national row's withheld value could be read back from every
+/// other row (as when the "national" pupils are a handful).
+fn national_pair(
+    figures: &NationalFigures,
+    year: u16,
+    measure: &Measure,
+    group: Group,
+    suppression: Suppression,
+) -> (Option<f64>, Option<f64>) {
+    let value = |population: Population| {
+        figures
+            .get(year, measure, population)
+            .filter(|f| !f.n.is_some_and(|n| suppression.withholds(n)))
+            .map(|f| f.value)
+    };
+    (value(group.members()), group.comparison().and_then(value))
+}
+
+/// The national rows of a year from published figures alone: values and
+/// counts, no intervals.
+pub fn national_pool(engine: &Engine, figures: &NationalFigures) -> Vec<Pooled> {
+    let mut pooled = vec![Pooled::not_in_source(); engine.measures.len() * Population::ALL.len()];
+    for (index, &measure) in engine.measures.iter().enumerate() {
+        for population in Population::ALL {
+            pooled[slot(index, population)] = figures
+                .get(engine.year, measure, population)
+                .map_or_else(Pooled::not_in_source, |f| Pooled::shown(f.n, Some(f.value)));
+        }
+    }
+    pooled
+}
+
+/// Rows of the gap table, column by column, in Arrow arrays.
+pub struct Rows {
+    phase: Vec<u8>,
+    year: Vec<i32>,
+    level: Vec<u8>,
+    unit: Vec<Unit>,
+    measure: Vec<u8>,
+    group: Vec<u8>,
+    n_member: PrimitiveChunkedBuilder<Int64Type>,
+    value_member: PrimitiveChunkedBuilder<Float64Type>,
+    ci_low: PrimitiveChunkedBuilder<Float64Type>,
+    ci_high: PrimitiveChunkedBuilder<Float64Type>,
+    n_comparison: PrimitiveChunkedBuilder<Int64Type>,
+    value_comparison: PrimitiveChunkedBuilder<Float64Type>,
+    gap: PrimitiveChunkedBuilder<Float64Type>,
+    gap_ci_low: PrimitiveChunkedBuilder<Float64Type>,
+    gap_ci_high: PrimitiveChunkedBuilder<Float64Type>,
+    national_member: PrimitiveChunkedBuilder<Float64Type>,
+    national_comparison: PrimitiveChunkedBuilder<Float64Type>,
+    gap_to_national: PrimitiveChunkedBuilder<Float64Type>,
+    national_gap: PrimitiveChunkedBuilder<Float64Type>,
+    gap_vs_national_gap: PrimitiveChunkedBuilder<Float64Type>,
+    suppressed: BooleanChunkedBuilder,
+    published: Option<PublishedRows>,
+}
+
+struct PublishedRows {
+    published_n_member: PrimitiveChunkedBuilder<Int64Type>,
+    published_member: PrimitiveChunkedBuilder<Float64Type>,
+    region_member: PrimitiveChunkedBuilder<Float64Type>,
+    rounded: BooleanChunkedBuilder,
+    reason: StringChunkedBuilder,
+}
+
+impl Rows {
+    pub fn with_capacity(rows: usize, published: bool) -> Rows {
+        let names = schema::names(true);
+        let float = |i: usize| PrimitiveChunkedBuilder::<Float64Type>::new(names[i].into(), rows);
+        let count = |i: usize| PrimitiveChunkedBuilder::<Int64Type>::new(names[i].into(), rows);
+        Rows {
+            phase: Vec::with_capacity(rows),
+            year: Vec::with_capacity(rows),
+            level: Vec::with_capacity(rows),
+            unit: Vec::with_capacity(rows),
+            measure: Vec::with_capacity(rows),
+            group: Vec::with_capacity(rows),
+            n_member: count(6),
+            value_member: float(7),
+            ci_low: float(8),
+            ci_high: float(9),
+            n_comparison: count(10),
+            value_comparison: float(11),
+            gap: float(12),
+            gap_ci_low: float(13),
+            gap_ci_high: float(14),
+            national_member: float(15),
+            national_comparison: float(16),
+            gap_to_national: float(17),
+            national_gap: float(18),
+            gap_vs_national_gap: float(19),
+            suppressed: BooleanChunkedBuilder::new(names[20].into(), rows),
+            published: published.then(|| PublishedRows {
+                published_n_member: count(21),
+                published_member: float(22),
+                region_member: float(23),
+                rounded: BooleanChunkedBuilder::new(names[24].into(), rows),
+                reason: StringChunkedBuilder::new(names[25].into(), rows),
+            }),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.year.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.year.is_empty()
+    }
+
+    /// The rows as a `DataFrame`, columns as in [`crate::schema`];
+    /// `group_ids` names alliances.
+    pub fn finish(self, group_ids: Option<&Groupings>) -> Result<DataFrame> {
+        let rows = self.len();
+        let names = schema::names(true);
+        let named = |i: usize, codes: Vec<u8>, categories: Categories| -> Column {
+            let codes = UInt8Chunked::from_vec(names[i].into(), codes);
+            // Safety: every code is a position in `categories.names()`,
+            // written by `Engine::push_unit` from the same lists.
+            unsafe { Categorical8Chunked::from_cats_and_dtype_unchecked(codes, categories.dtype()) }
+                .into_series()
+                .into_column()
+        };
+        let mut unit = StringChunkedBuilder::new(names[3].into(), rows);
+        // Formatted into one reused buffer: no allocation a row.
+        let mut buffer = String::with_capacity(16);
+        for value in &self.unit {
+            use std::fmt::Write;
+            buffer.clear();
+            match (value, group_ids) {
+                (Unit::Alliance(index), Some(groupings)) => {
+                    buffer.push_str(&groupings.groups[*index as usize].0)
+                }
+                _ => {
+                    let _ = write!(buffer, "{value}");
+                }
+            }
+            unit.append_value(&buffer);
+        }
+        let mut columns = vec![
+            named(0, self.phase, Categories::Phase),
+            Int32Chunked::from_vec(names[1].into(), self.year).into_column(),
+            named(2, self.level, Categories::Level),
+            unit.finish().into_column(),
+            named(4, self.measure, Categories::Measure),
+            named(5, self.group, Categories::Group),
+            self.n_member.finish().into_column(),
+            self.value_member.finish().into_column(),
+            self.ci_low.finish().into_column(),
+            self.ci_high.finish().into_column(),
+            self.n_comparison.finish().into_column(),
+            self.value_comparison.finish().into_column(),
+            self.gap.finish().into_column(),
+            self.gap_ci_low.finish().into_column(),
+            self.gap_ci_high.finish().into_column(),
+            self.national_member.finish().into_column(),
+            self.national_comparison.finish().into_column(),
+            self.gap_to_national.finish().into_column(),
+            self.national_gap.finish().into_column(),
+            self.gap_vs_national_gap.finish().into_column(),
+            self.suppressed.finish().into_column(),
+        ];
+        if let Some(extra) = self.published {
+            columns.extend([
+                extra.published_n_member.finish().into_column(),
+                extra.published_member.finish().into_column(),
+                extra.region_member.finish().into_column(),
+                extra.rounded.finish().into_column(),
+                extra.reason.finish().into_column(),
+            ]);
+        }
+        DataFrame::new(rows, columns).map_err(|e| Error::table("gap table", e))
+    }
+}

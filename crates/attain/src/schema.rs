@@ -1,0 +1,348 @@
+//! The gap table's schema, written once: each column's name, type and
+//! meaning, used by the row builder ([`crate::compare`]), the writers
+//! ([`crate::report`]), the Python module and the docs.
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `phase` | enum | `eyfs`, `phonics`, `ks1`, `ks2`, `ks4` |
+//! | `year` | i32 | the academic year by its ending calendar year |
+//! | `level` | enum | `national`, `region`, `la`, `school`, `alliance` |
+//! | `unit` | text | `E92000001` (England), a region's ONS code, an LA code, a URN or a grouping's id |
+//! | `measure` | enum | e.g. `ks2.rwm_exp` (see [`crate::measures::MEASURES`]) |
+//! | `group` | enum | `all`, `disadvantaged`, `fsm`, `sen_support`, `ehcp`, `sen_any`, `cla` |
+//! | `n_member` | i64 | group members (rate) or members with a value (mean) |
+//! | `value_member`, `ci_low`, `ci_high` | f64 | the members' value and its 95% interval |
+//! | `n_comparison`, `value_comparison` | i64, f64 | the comparison group's (empty for `all`) |
+//! | `gap`, `gap_ci_low`, `gap_ci_high` | f64 | member − comparison and its 95% interval |
+//! | `national_member`, `national_comparison` | f64 | the same group / the comparison group nationally |
+//! | `gap_to_national` | f64 | member − national comparison (DfE's convention for disadvantaged gaps) |
+//! | `national_gap` | f64 | national member − national comparison |
+//! | `gap_vs_national_gap` | f64 | gap − national gap |
+//! | `suppressed` | bool | a value was withheld (see [`crate::suppression`]) |
+//!
+//! A table from published figures has five more ([`PUBLISHED_COLUMNS`]):
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `published_n_member`, `published_member` | i64, f64 | the count and value DfE published for the same unit and group |
+//! | `region_member` | f64 | the same group's value in the unit's region, where a file has it |
+//! | `rounded` | bool | a count behind the row was recovered from a rounded figure: values and intervals are approximate |
+//! | `reason` | text | why `value_member` is empty: DfE's code, `not in file`, `no school figures`, `empty` or `min_cohort` |
+//!
+//! The four enum columns are polars `Enum`s (Arrow dictionaries in
+//! Parquet): cheap categoricals in Python, and text in CSV and JSON.
+
+use std::sync::{Arc, OnceLock};
+
+use polars::prelude::*;
+
+use crate::geography::Level;
+use crate::groups::Group;
+use crate::measures::MEASURES;
+use crate::phase::Phase;
+
+/// A column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One of a fixed list of names.
+    Enum(Categories),
+    Year,
+    Text,
+    Count,
+    Number,
+    Flag,
+}
+
+/// The fixed lists the enum columns take their names from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Categories {
+    Phase,
+    Level,
+    Measure,
+    Group,
+}
+
+impl Categories {
+    /// The names, in code order: a value's code is its position here.
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Categories::Phase => Phase::ALL.iter().map(|p| p.name()).collect(),
+            Categories::Level => Level::EVERY.iter().map(|l| l.name()).collect(),
+            Categories::Measure => MEASURES.iter().map(|m| m.name).collect(),
+            Categories::Group => Group::ALL.iter().map(|g| g.name()).collect(),
+        }
+    }
+
+    /// The polars `Enum` type, made once.
+    pub fn dtype(self) -> DataType {
+        static TYPES: OnceLock<[DataType; 4]> = OnceLock::new();
+        TYPES.get_or_init(|| {
+            [
+                Categories::Phase,
+                Categories::Level,
+                Categories::Measure,
+                Categories::Group,
+            ]
+            .map(|c| {
+                let frozen = FrozenCategories::new(c.names().into_iter())
+                    .expect("the category names are distinct");
+                DataType::from_frozen_categories(frozen)
+            })
+        })[self as usize]
+            .clone()
+    }
+}
+
+/// One column of the gap table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+impl ColumnSpec {
+    pub fn dtype(&self) -> DataType {
+        match self.kind {
+            Kind::Enum(categories) => categories.dtype(),
+            Kind::Year => DataType::Int32,
+            Kind::Text => DataType::String,
+            Kind::Count => DataType::Int64,
+            Kind::Number => DataType::Float64,
+            Kind::Flag => DataType::Boolean,
+        }
+    }
+}
+
+const fn column(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec { name, kind }
+}
+
+/// The gap table's columns, in order.
+pub const GAP_COLUMNS: [ColumnSpec; 21] = [
+    column("phase", Kind::Enum(Categories::Phase)),
+    column("year", Kind::Year),
+    column("level", Kind::Enum(Categories::Level)),
+    column("unit", Kind::Text),
+    column("measure", Kind::Enum(Categories::Measure)),
+    column("group", Kind::Enum(Categories::Group)),
+    column("n_member", Kind::Count),
+    column("value_member", Kind::Number),
+    column("ci_low", Kind::Number),
+    column("ci_high", Kind::Number),
+    column("n_comparison", Kind::Count),
+    column("value_comparison", Kind::Number),
+    column("gap", Kind::Number),
+    column("gap_ci_low", Kind::Number),
+    column("gap_ci_high", Kind::Number),
+    column("national_member", Kind::Number),
+    column("national_comparison", Kind::Number),
+    column("gap_to_national", Kind::Number),
+    column("national_gap", Kind::Number),
+    column("gap_vs_national_gap", Kind::Number),
+    column("suppressed", Kind::Flag),
+];
+
+/// The columns a table from published figures has after [`GAP_COLUMNS`].
+pub const PUBLISHED_COLUMNS: [ColumnSpec; 5] = [
+    column("published_n_member", Kind::Count),
+    column("published_member", Kind::Number),
+    column("region_member", Kind::Number),
+    column("rounded", Kind::Flag),
+    column("reason", Kind::Text),
+];
+
+/// The names of a table's columns, with or without the published ones.
+pub fn names(published: bool) -> Vec<&'static str> {
+    columns(published).map(|c| c.name).collect()
+}
+
+/// The columns of a table, with or without the published ones.
+pub fn columns(published: bool) -> impl Iterator<Item = &'static ColumnSpec> {
+    GAP_COLUMNS
+        .iter()
+        .chain(PUBLISHED_COLUMNS.iter().take(if published { 5 } else { 0 }))
+}
+
+/// The polars schema of a table.
+pub fn schema(published: bool) -> Arc<Schema> {
+    Arc::new(Schema::from_iter(
+        columns(published).map(|c| Field::new(c.name.into(), c.dtype())),
+    ))
+}
+
+/// An empty table with the right columns and types.
+pub fn empty(published: bool) -> DataFrame {
+    DataFrame::empty_with_schema(&schema(published))
+}
+
+/// A gap table's cells, typed, for Rust code that reads one (tests, a
+/// service looking up a figure); decoded from the `DataFrame` the engine
+/// builds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GapRows {
+    pub phase: Vec<Phase>,
+    pub year: Vec<u16>,
+    pub level: Vec<Level>,
+    pub unit: Vec<String>,
+    pub measure: Vec<&'static str>,
+    pub group: Vec<Group>,
+    pub n_member: Vec<Option<u64>>,
+    pub value_member: Vec<Option<f64>>,
+    pub ci_low: Vec<Option<f64>>,
+    pub ci_high: Vec<Option<f64>>,
+    pub n_comparison: Vec<Option<u64>>,
+    pub value_comparison: Vec<Option<f64>>,
+    pub gap: Vec<Option<f64>>,
+    pub gap_ci_low: Vec<Option<f64>>,
+    pub gap_ci_high: Vec<Option<f64>>,
+    pub national_member: Vec<Option<f64>>,
+    pub national_comparison: Vec<Option<f64>>,
+    pub gap_to_national: Vec<Option<f64>>,
+    pub national_gap: Vec<Option<f64>>,
+    pub gap_vs_national_gap: Vec<Option<f64>>,
+    pub suppressed: Vec<bool>,
+    /// The published columns, for a table from published figures.
+    pub published: Option<PublishedRows>,
+}
+
+/// The cells of [`PUBLISHED_COLUMNS`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishedRows {
+    pub published_n_member: Vec<Option<u64>>,
+    pub published_member: Vec<Option<f64>>,
+    pub region_member: Vec<Option<f64>>,
+    pub rounded: Vec<bool>,
+    pub reason: Vec<Option<String>>,
+}
+
+impl GapRows {
+    pub fn from_frame(frame: &DataFrame) -> crate::Result<GapRows> {
+        use crate::error::Error;
+        let failed = |e: PolarsError| Error::table("gap table", e);
+        let column = |name: &str| frame.column(name).map_err(failed);
+        let text = |name: &str| -> crate::Result<Vec<String>> {
+            let cast = column(name)?.cast(&DataType::String).map_err(failed)?;
+            Ok(cast
+                .str()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_owned())
+                .collect())
+        };
+        let numbers = |name: &str| -> crate::Result<Vec<Option<f64>>> {
+            Ok(column(name)?.f64().map_err(failed)?.iter().collect())
+        };
+        let counts = |name: &str| -> crate::Result<Vec<Option<u64>>> {
+            Ok(column(name)?
+                .i64()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.map(|n| n as u64))
+                .collect())
+        };
+        let flags = |name: &str| -> crate::Result<Vec<bool>> {
+            Ok(column(name)?
+                .bool()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.unwrap_or(false))
+                .collect())
+        };
+        let unknown = |what: &str, value: &str| Error::Usage(format!("not a {what}: {value:?}"));
+        Ok(GapRows {
+            phase: text("phase")?
+                .iter()
+                .map(|p| p.parse())
+                .collect::<crate::Result<_>>()?,
+            year: column("year")?
+                .i32()
+                .map_err(failed)?
+                .iter()
+                .map(|y| y.unwrap_or(0) as u16)
+                .collect(),
+            level: text("level")?
+                .iter()
+                .map(|l| l.parse())
+                .collect::<crate::Result<_>>()?,
+            unit: text("unit")?,
+            measure: text("measure")?
+                .iter()
+                .map(|m| {
+                    crate::measures::Measure::named(m)
+                        .map(|m| m.name)
+                        .ok_or_else(|| unknown("measure", m))
+                })
+                .collect::<crate::Result<_>>()?,
+            group: text("group")?
+                .iter()
+                .map(|g| {
+                    Group::ALL
+                        .into_iter()
+                        .find(|x| x.name() == g)
+                        .ok_or_else(|| unknown("group", g))
+                })
+                .collect::<crate::Result<_>>()?,
+            n_member: counts("n_member")?,
+            value_member: numbers("value_member")?,
+            ci_low: numbers("ci_low")?,
+            ci_high: numbers("ci_high")?,
+            n_comparison: counts("n_comparison")?,
+            value_comparison: numbers("value_comparison")?,
+            gap: numbers("gap")?,
+            gap_ci_low: numbers("gap_ci_low")?,
+            gap_ci_high: numbers("gap_ci_high")?,
+            national_member: numbers("national_member")?,
+            national_comparison: numbers("national_comparison")?,
+            gap_to_national: numbers("gap_to_national")?,
+            national_gap: numbers("national_gap")?,
+            gap_vs_national_gap: numbers("gap_vs_national_gap")?,
+            suppressed: flags("suppressed")?,
+            published: match frame.column("reason") {
+                Err(_) => None,
+                Ok(reason) => Some(PublishedRows {
+                    published_n_member: counts("published_n_member")?,
+                    published_member: numbers("published_member")?,
+                    region_member: numbers("region_member")?,
+                    rounded: flags("rounded")?,
+                    reason: reason
+                        .str()
+                        .map_err(failed)?
+                        .iter()
+                        .map(|v| v.map(str::to_owned))
+                        .collect(),
+                }),
+            },
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.year.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.year.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_enum_fits_a_byte_and_has_distinct_names() {
+        for categories in [
+            Categories::Phase,
+            Categories::Level,
+            Categories::Measure,
+            Categories::Group,
+        ] {
+            let names = categories.names();
+            assert!(names.len() <= 256);
+            let mut sorted = names.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), names.len());
+            assert!(matches!(categories.dtype(), DataType::Enum(..)));
+        }
+    }
+}
