@@ -29,12 +29,20 @@ fn national(c: &mut Criterion) {
         let options = GapOptions::default();
         let national = National::Local;
         let comparison = Comparison::new(&summaries, &national).unwrap();
-        group.bench_function("gap table, all levels", |b| {
-            b.iter(|| comparison.year(2024, &options).unwrap())
+        let year = |comparison: &Comparison| {
+            let mut batches = Vec::new();
+            comparison
+                .year_in_batches(2024, &options, |batch| {
+                    batches.push(batch);
+                    Ok(())
+                })
+                .unwrap();
+            batches
+        };
+        group.bench_function("gap table, all levels, as Arrow", |b| {
+            b.iter(|| year(&comparison))
         });
-        let table = comparison.year(2024, &options).unwrap();
-        group.bench_function("to dataframe", |b| b.iter(|| table.to_dataframe().unwrap()));
-        let mut frame = table.to_dataframe().unwrap();
+        let mut frame = attain::gap_table(&summaries, &national, &options).unwrap();
         group.bench_function("write parquet", |b| {
             b.iter(|| write(&mut frame, Format::Parquet, std::io::sink(), "sink").unwrap())
         });
@@ -42,12 +50,7 @@ fn national(c: &mut Criterion) {
             b.iter(|| {
                 let summaries =
                     attain::summarise_files(&[&cohort.parquet], Some(phase), 1 << 20).unwrap();
-                let comparison = Comparison::new(&summaries, &national).unwrap();
-                let mut frame = comparison
-                    .year(2024, &options)
-                    .unwrap()
-                    .to_dataframe()
-                    .unwrap();
+                let mut frame = attain::gap_table(&summaries, &national, &options).unwrap();
                 write(&mut frame, Format::Parquet, std::io::sink(), "sink").unwrap()
             })
         });

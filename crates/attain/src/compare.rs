@@ -223,72 +223,91 @@ impl Engine {
         Rows::with_capacity(units * self.rows.len(), self.published)
     }
 
-    /// A unit's rows. The suppression rule lives here, once: a side with
-    /// fewer than `min_cohort` pupils (and a value) is withheld, with every
-    /// figure computed from it.
+    /// One row's figures for a unit. The suppression rule lives here, once:
+    /// a side with fewer than `min_cohort` pupils (and a value) is withheld,
+    /// with every figure computed from it.
+    pub fn figures(&self, pool: &[Pooled], row: usize) -> Figures {
+        let (index, group) = self.rows[row];
+        let kind = self.measures[index].kind();
+        let member_pool = pool[slot(index, group.members())];
+        let comparison_pool = group
+            .comparison()
+            .map(|population| pool[slot(index, population)]);
+        let member = member_pool.side(kind);
+        let comparison = comparison_pool.map(|c| c.side(kind));
+        let withholds =
+            |side: &Side| self.suppression.withholds(side.n.unwrap_or(0)) && side.value.is_some();
+        let member_withheld = withholds(&member);
+        let comparison_withheld = comparison.as_ref().is_some_and(withholds);
+        let member_value = member.value.filter(|_| !member_withheld);
+        let comparison_value = comparison
+            .and_then(|c| c.value)
+            .filter(|_| !comparison_withheld);
+        let gap = member_value.zip(comparison_value).map(|(m, c)| m - c);
+        let gap_interval = comparison_pool
+            .filter(|c| gap.is_some() && member_pool.summary.n(kind) > 0 && c.summary.n(kind) > 0)
+            .and_then(|c| member_pool.summary.difference_interval(&c.summary, kind));
+        let (national_member, national_comparison) = self.national[row];
+        Figures {
+            member: member_pool,
+            comparison: comparison_pool,
+            n_member: member.n,
+            value_member: member_value,
+            interval: member
+                .low
+                .zip(member.high)
+                .filter(|_| !member_withheld)
+                .map(|(low, high)| crate::stats::Interval { low, high }),
+            n_comparison: comparison.and_then(|c| c.n),
+            value_comparison: comparison_value,
+            gap,
+            gap_interval,
+            national_member,
+            national_comparison: comparison.and(national_comparison),
+            member_withheld,
+            comparison_withheld,
+        }
+    }
+
+    /// A unit's rows.
     pub fn push_unit(&self, out: &mut Rows, pool: &Pool) {
         for (row, &(index, group)) in self.rows.iter().enumerate() {
             let measure = self.measures[index];
-            let kind = measure.kind();
-            let member_pool = &pool.figures[slot(index, group.members())];
-            let comparison_pool = group
-                .comparison()
-                .map(|population| &pool.figures[slot(index, population)]);
-            let member = member_pool.side(kind);
-            let comparison = comparison_pool.map(|c| c.side(kind));
-            let withholds = |side: &Side| {
-                self.suppression.withholds(side.n.unwrap_or(0)) && side.value.is_some()
-            };
-            let member_withheld = withholds(&member);
-            let comparison_withheld = comparison.as_ref().is_some_and(withholds);
-            let member_value = member.value.filter(|_| !member_withheld);
-            let comparison_value = comparison
-                .and_then(|c| c.value)
-                .filter(|_| !comparison_withheld);
-            let gap = member_value.zip(comparison_value).map(|(m, c)| m - c);
-            let gap_interval = comparison_pool
-                .filter(|c| {
-                    gap.is_some() && member_pool.summary.n(kind) > 0 && c.summary.n(kind) > 0
-                })
-                .and_then(|c| member_pool.summary.difference_interval(&c.summary, kind));
-            let (national_member, national_comparison) = self.national[row];
-            let national_comparison = comparison.and(national_comparison);
-            let national_gap = comparison
-                .and(national_member)
-                .zip(national_comparison)
+            let f = self.figures(pool.figures, row);
+            let national_gap = f
+                .comparison
+                .and(f.national_member)
+                .zip(f.national_comparison)
                 .map(|(m, c)| m - c);
-
             out.phase.push(self.phase as u8);
             out.year.push(self.year as i32);
             out.level.push(pool.level as u8);
             out.unit.push(pool.unit);
             out.measure.push(measure.index() as u8);
             out.group.push(group as u8);
-            out.n_member.append_option(member.n.map(|n| n as i64));
-            out.value_member.append_option(member_value);
-            out.ci_low
-                .append_option(member.low.filter(|_| !member_withheld));
-            out.ci_high
-                .append_option(member.high.filter(|_| !member_withheld));
+            out.n_member.append_option(f.n_member.map(|n| n as i64));
+            out.value_member.append_option(f.value_member);
+            out.ci_low.append_option(f.interval.map(|i| i.low));
+            out.ci_high.append_option(f.interval.map(|i| i.high));
             out.n_comparison
-                .append_option(comparison.and_then(|c| c.n).map(|n| n as i64));
-            out.value_comparison.append_option(comparison_value);
-            out.gap.append_option(gap);
-            out.gap_ci_low.append_option(gap_interval.map(|i| i.low));
-            out.gap_ci_high.append_option(gap_interval.map(|i| i.high));
-            out.national_member.append_option(national_member);
-            out.national_comparison.append_option(national_comparison);
+                .append_option(f.n_comparison.map(|n| n as i64));
+            out.value_comparison.append_option(f.value_comparison);
+            out.gap.append_option(f.gap);
+            out.gap_ci_low.append_option(f.gap_interval.map(|i| i.low));
+            out.gap_ci_high
+                .append_option(f.gap_interval.map(|i| i.high));
+            out.national_member.append_option(f.national_member);
+            out.national_comparison.append_option(f.national_comparison);
             out.gap_to_national.append_option(
-                comparison
-                    .and(member_value)
-                    .zip(national_comparison)
+                f.comparison
+                    .and(f.value_member)
+                    .zip(f.national_comparison)
                     .map(|(m, c)| m - c),
             );
             out.national_gap.append_option(national_gap);
             out.gap_vs_national_gap
-                .append_option(gap.zip(national_gap).map(|(g, n)| g - n));
-            out.suppressed
-                .append_value(member_withheld || comparison_withheld);
+                .append_option(f.gap.zip(national_gap).map(|(g, n)| g - n));
+            out.suppressed.append_value(f.suppressed());
 
             if let Some(extra) = out.published.as_mut() {
                 let beside = pool
@@ -300,20 +319,48 @@ impl Engine {
                     .append_option(beside.published_n.map(|n| n as i64));
                 extra
                     .published_member
-                    .append_option(beside.published_value.filter(|_| !member_withheld));
+                    .append_option(beside.published_value.filter(|_| !f.member_withheld));
                 extra.region_member.append_option(beside.region_value);
-                extra.rounded.append_value(
-                    member_pool.rounded || comparison_pool.is_some_and(|c| c.rounded),
-                );
-                extra.reason.append_option(if member_withheld {
+                extra
+                    .rounded
+                    .append_value(f.member.rounded || f.comparison.is_some_and(|c| c.rounded));
+                extra.reason.append_option(if f.member_withheld {
                     Some("min_cohort")
-                } else if member.value.is_none() {
-                    member_pool.missing.or(Some("empty"))
+                } else if f.value_member.is_none() {
+                    f.member.missing.or(Some("empty"))
                 } else {
                     None
                 });
             }
         }
+    }
+}
+
+/// One row's figures for one unit, after suppression: what the gap table
+/// shows, and what trends compare across years.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    /// The members' and the comparison group's pooled figures, before
+    /// suppression (trends take intervals of change from them).
+    pub member: Pooled,
+    pub comparison: Option<Pooled>,
+    pub n_member: Option<u64>,
+    pub value_member: Option<f64>,
+    pub interval: Option<crate::stats::Interval>,
+    pub n_comparison: Option<u64>,
+    pub value_comparison: Option<f64>,
+    pub gap: Option<f64>,
+    pub gap_interval: Option<crate::stats::Interval>,
+    pub national_member: Option<f64>,
+    pub national_comparison: Option<f64>,
+    pub member_withheld: bool,
+    pub comparison_withheld: bool,
+}
+
+impl Figures {
+    /// A value in the row was withheld.
+    pub fn suppressed(&self) -> bool {
+        self.member_withheld || self.comparison_withheld
     }
 }
 

@@ -144,6 +144,26 @@ impl<'a> Comparison<'a> {
         })
     }
 
+    /// The engine that makes one year's rows.
+    pub fn engine(&self, year: u16, options: &GapOptions) -> Result<Engine> {
+        options.check_alliance()?;
+        if options.levels.contains(&Level::Region) {
+            return Err(Error::Usage(
+                "the region level needs published LA-level tables (--published FILE): pupil tables do not say a school's region".into(),
+            ));
+        }
+        let measures = &self.local.measures;
+        Ok(Engine::new(
+            self.local.phase,
+            year,
+            measures.clone(),
+            Engine::every_row(measures.len()),
+            &self.figures,
+            options.suppression,
+            false,
+        ))
+    }
+
     /// The gap table's rows for one year, handed to `each` a few thousand
     /// units at a time and in order, so that a caller writing them out never
     /// holds the whole table.
@@ -153,23 +173,41 @@ impl<'a> Comparison<'a> {
         options: &GapOptions,
         mut each: impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<()> {
+        let engine = self.engine(year, options)?;
+        let groupings = options.groupings.as_deref();
+        self.map_units(
+            &engine,
+            options,
+            |units| engine.rows_for(units),
+            |rows, pool| engine.push_unit(rows, pool),
+            |_, parts| {
+                let mut parts = parts.into_iter();
+                let mut table = parts.next().expect("a batch has units").finish(groupings)?;
+                for part in parts {
+                    table
+                        .vstack_mut_owned(part.finish(groupings)?)
+                        .map_err(|e| Error::table("gap table", e))?;
+                }
+                each(table)
+            },
+        )
+    }
+
+    /// Every unit of one year at every level asked for, pooled: units are
+    /// independent, so they are pooled on every core, a chunk at a time,
+    /// each chunk folded into a part (`start` makes one, `add` adds a unit
+    /// to it); `each` receives a level's parts in unit order, a few
+    /// thousand units at a time.
+    pub fn map_units<P: Send>(
+        &self,
+        engine: &Engine,
+        options: &GapOptions,
+        start: impl Fn(usize) -> P + Sync,
+        add: impl Fn(&mut P, &Pool) + Sync,
+        mut each: impl FnMut(Level, Vec<P>) -> Result<()>,
+    ) -> Result<()> {
         const UNITS_PER_BATCH: usize = 4096;
-        options.check_alliance()?;
-        if options.levels.contains(&Level::Region) {
-            return Err(Error::Usage(
-                "the region level needs published LA-level tables (--published FILE): pupil tables do not say a school's region".into(),
-            ));
-        }
-        let measures = &self.local.measures;
-        let engine = Engine::new(
-            self.local.phase,
-            year,
-            measures.clone(),
-            Engine::every_row(measures.len()),
-            &self.figures,
-            options.suppression,
-            false,
-        );
+        let measures = engine.measures.len();
         let groupings = options.groupings.as_deref();
         for &level in &options.levels {
             let source = if level == Level::National {
@@ -178,73 +216,68 @@ impl<'a> Comparison<'a> {
                 Some(self.local)
             };
             let Some(source) = source else {
-                let figures = crate::compare::national_pool(&engine, &self.figures);
-                let mut rows = engine.rows_for(1);
-                engine.push_unit(
-                    &mut rows,
-                    &Pool {
-                        level,
-                        unit: Unit::England,
-                        figures: &figures,
-                        beside: None,
-                    },
-                );
-                each(rows.finish(groupings)?)?;
+                let figures = crate::compare::national_pool(engine, &self.figures);
+                let mut part = start(1);
+                let pool = Pool {
+                    level,
+                    unit: Unit::England,
+                    figures: &figures,
+                    beside: None,
+                };
+                add(&mut part, &pool);
+                each(level, vec![part])?;
                 continue;
             };
-            let (cells, units) = units(source, year, level, groupings);
+            let (cells, units) = units(source, engine.year, level, groupings);
             for batch in units.chunks(UNITS_PER_BATCH) {
-                // Units are independent: their rows are built on every core,
-                // in order, each task pooling a unit's cells into reused
-                // buffers.
-                let parts: Vec<Result<DataFrame>> = batch
+                let parts: Vec<P> = batch
                     .par_chunks(512)
                     .map(|chunk| {
-                        let mut rows = engine.rows_for(chunk.len());
-                        let mut per_profile =
-                            vec![Summary::default(); Profile::COUNT * measures.len()];
-                        let mut pooled =
-                            vec![Pooled::default(); measures.len() * Population::ALL.len()];
+                        let mut part = start(chunk.len());
+                        let mut per_profile = vec![Summary::default(); Profile::COUNT * measures];
+                        let mut pooled = vec![Pooled::default(); measures * Population::ALL.len()];
                         for (unit, range) in chunk {
                             per_profile.fill(Summary::default());
                             for &cell in &cells[range.clone()] {
                                 source.add_cell_to(cell, &mut per_profile);
                             }
-                            for measure in 0..measures.len() {
+                            for measure in 0..measures {
                                 for population in Population::ALL {
                                     pooled[slot(measure, population)].summary =
                                         Summaries::population(
                                             &per_profile,
-                                            measures.len(),
+                                            measures,
                                             measure,
                                             population,
                                         );
                                 }
                             }
-                            engine.push_unit(
-                                &mut rows,
-                                &Pool {
-                                    level,
-                                    unit: *unit,
-                                    figures: &pooled,
-                                    beside: None,
-                                },
-                            );
+                            let pool = Pool {
+                                level,
+                                unit: *unit,
+                                figures: &pooled,
+                                beside: None,
+                            };
+                            add(&mut part, &pool);
                         }
-                        rows.finish(groupings)
+                        part
                     })
                     .collect();
-                let mut parts = parts.into_iter();
-                let mut table = parts.next().expect("a batch has units")?;
-                for part in parts {
-                    table
-                        .vstack_mut_owned(part?)
-                        .map_err(|e| Error::table("gap table", e))?;
-                }
-                each(table)?;
+                each(level, parts)?;
             }
         }
         Ok(())
+    }
+
+    /// The years of the local pupils, ascending.
+    pub fn years(&self) -> Vec<u16> {
+        self.local.years()
+    }
+
+    /// Whether national rows of a year have figures: always from pupils;
+    /// from a reference table, when it has any figure of the phase that year.
+    pub fn has_national(&self, year: u16) -> bool {
+        self.national_rows.is_some() || self.figures.years(self.local.phase).contains(&year)
     }
 }
 

@@ -171,6 +171,34 @@ impl<'p> Year<'p> {
 /// Builds the gap table from published figures, phase by phase and year by
 /// year.
 pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<DataFrame> {
+    let groupings = options.gap.groupings.as_deref();
+    let mut table = schema::empty(true);
+    let mut rows = None;
+    visit_units(published, options, |engine, pool| {
+        match pool {
+            Some(pool) => engine.push_unit(rows.get_or_insert_with(|| engine.rows_for(64)), pool),
+            None => {
+                if let Some(rows) = rows.take() {
+                    table
+                        .vstack_mut_owned(rows.finish(groupings)?)
+                        .map_err(|e| Error::table("gap table", e))?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    table.rechunk_mut_par();
+    Ok(table)
+}
+
+/// Every unit of every phase and year the files give, at every level asked
+/// for, pooled: `visit` gets each in order (phase, year, level, unit), and
+/// `None` after each phase and year.
+pub fn visit_units(
+    published: &Published,
+    options: &PublishedOptions,
+    mut visit: impl FnMut(&Engine, Option<&Pool>) -> Result<()>,
+) -> Result<()> {
     let gap = &options.gap;
     gap.check_alliance()?;
     let index = published.index()?;
@@ -181,7 +209,6 @@ pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<Da
             .or_default()
             .push(figure);
     }
-    let mut table = schema::empty(true);
     for ((phase, year), figures) in by_year {
         let national = national_figures(&figures, year, options.national.as_ref());
         let published_populations: FxHashSet<(usize, Population)> = figures
@@ -215,9 +242,7 @@ pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<Da
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
         for &level in &gap.levels {
-            let units = units(&year, level, published, options);
-            let mut rows = engine.rows_for(units.len());
-            for (unit, members) in units {
+            for (unit, members) in units(&year, level, published, options) {
                 fill_unit(
                     &engine,
                     &year,
@@ -226,23 +251,20 @@ pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<Da
                     &mut pooled,
                     &mut beside,
                 );
-                engine.push_unit(
-                    &mut rows,
-                    &Pool {
+                visit(
+                    &engine,
+                    Some(&Pool {
                         level,
                         unit,
                         figures: &pooled,
                         beside: Some(&beside),
-                    },
-                );
+                    }),
+                )?;
             }
-            table
-                .vstack_mut_owned(rows.finish(gap.groupings.as_deref())?)
-                .map_err(|e| Error::table("gap table", e))?;
         }
+        visit(&engine, None)?;
     }
-    table.rechunk_mut_par();
-    Ok(table)
+    Ok(())
 }
 
 /// A unit's pool: each population the rows need, and what DfE published

@@ -26,31 +26,71 @@ pub(super) fn read_parquet(
     mut each: impl FnMut(PupilTable) -> Result<()>,
 ) -> Result<Phase> {
     let (phase, wanted) = parquet_columns(path, phase)?;
-    let rows = ParquetReader::new(file_again(path, source)?)
-        .num_rows()
-        .map_err(|e| Error::table(source, e))?;
+    let mut reader = ParquetReader::new(file_again(path, source)?);
+    let metadata = reader
+        .get_metadata()
+        .map_err(|e| Error::table(source, e))?
+        .clone();
+    let rows = metadata.num_rows;
     if rows == 0 {
         return Err(no_pupils(source));
     }
+    // Chunks end on row-group boundaries where they can: a slice of a row
+    // group decodes more of it than the slice, so reading a national year
+    // written as one group (653,129 rows) in three slices cost twice the
+    // decoding. Small groups are read together up to `chunk_rows`; a group
+    // of up to four chunks is read whole; a larger one (ten national years
+    // in one group) is read in slices of `chunk_rows`, which keeps memory
+    // near one chunk's.
+    let mut chunks: Vec<(usize, usize)> = Vec::new();
     let mut offset = 0;
-    while offset < rows {
-        let length = chunk_rows.min(rows - offset);
-        // Only the needed columns, and only this chunk's row groups, are read.
+    for group in &metadata.row_groups {
+        let group_rows = group.num_rows();
+        match chunks.last_mut() {
+            Some((start, length))
+                if *start + *length == offset
+                    && length.saturating_add(group_rows) <= chunk_rows =>
+            {
+                *length += group_rows
+            }
+            _ if group_rows > chunk_rows.saturating_mul(4) => {
+                let mut start = offset;
+                while start < offset + group_rows {
+                    let length = chunk_rows.min(offset + group_rows - start);
+                    chunks.push((start, length));
+                    start += length;
+                }
+            }
+            _ => chunks.push((offset, group_rows)),
+        }
+        offset += group_rows;
+    }
+    let header: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    for (offset, length) in chunks.into_iter().filter(|&(_, length)| length > 0) {
         let slice = (length < rows).then_some((offset, length));
-        let frame = ParquetReader::new(file_again(path, source)?)
-            .with_columns(Some(wanted.clone()))
-            .with_slice(slice)
-            .finish()
-            .map_err(|e| Error::table(source, e))?;
-        let mut builder = fill(
-            &frame,
-            Some(phase),
-            source,
-            Strictness::Parquet,
-            offset as u64,
+        let read = |columns: Vec<String>| -> Result<DataFrame> {
+            let mut reader = ParquetReader::new(file_again(path, source)?);
+            reader.set_metadata(metadata.clone());
+            reader
+                .with_columns(Some(columns))
+                .with_slice(slice)
+                .finish()
+                .map_err(|e| Error::table(source, e))
+        };
+        // A column at a time: decoded, validated and dropped, so that the
+        // raw columns are never all in memory together (a national KS2
+        // year's decode took 90 MB whole).
+        let mut builder = fill_columns(
+            &header,
+            length,
+            (Some(phase), source, Strictness::Parquet, offset as u64),
+            |name| {
+                read(vec![name.to_owned()])?
+                    .drop_in_place(name)
+                    .map_err(|e| Error::table(source, e))
+            },
         )?;
         each(builder.take())?;
-        offset += length;
     }
     Ok(phase)
 }
@@ -83,20 +123,42 @@ pub(super) fn fill<'s>(
         .into_iter()
         .map(|n| n.as_str())
         .collect();
-    let (phase, columns) = plan(source, &header, phase)?;
+    fill_columns(
+        &header,
+        frame.height(),
+        (phase, source, strictness, row_offset),
+        |name| {
+            frame
+                .column(name)
+                .cloned()
+                .map_err(|e| Error::table(source, e))
+        },
+    )
+}
+
+/// Validates the needed columns of a table, `column_of` fetching each by
+/// name. Columns are validated independently, on every core, and each is
+/// dropped once validated, so a source read a column at a time never holds
+/// all its raw columns at once; the first column (in the common-then-outcome
+/// order) with a bad cell names the error.
+fn fill_columns<'s>(
+    header: &[&str],
+    rows: usize,
+    (phase, source, strictness, row_offset): (Option<Phase>, &'s str, Strictness, u64),
+    column_of: impl Fn(&str) -> Result<Column> + Sync,
+) -> Result<Builder<'s>> {
+    let (phase, columns) = plan(source, header, phase)?;
     let mut builder = Builder::new(source, strictness, phase, columns.clone(), 0);
     builder.row_offset = row_offset;
-    // Columns are validated independently, on every core; the first column
-    // (in the common-then-outcome order) with a bad cell names the error.
     let parts: Vec<Result<Builder<'s>>> = builder
         .fields()
         .into_par_iter()
         .map(|(field, name)| {
             let mut part = Builder::new(source, strictness, phase, columns.clone(), 0);
             part.row_offset = row_offset;
-            part.reserve(field, frame.height());
-            let column = frame.column(name).map_err(|e| Error::table(source, e))?;
-            for_each_cell(column, source, |index, cell| {
+            part.reserve(field, rows);
+            let column = column_of(name)?;
+            for_each_cell(&column, source, |index, cell| {
                 part.accept(field, name, index, cell)
             })?;
             Ok(part)
