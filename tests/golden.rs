@@ -1,4 +1,5 @@
-//! Golden outputs: every path through the engine, pinned cell for cell.
+//! Golden outputs: every path through the engine (the gap table and
+//! trends), pinned cell for cell.
 //!
 //! Each case runs the `attain` binary on shipped data and compares a digest
 //! of its CSV output with `tests/golden/digests.txt`. The JSON output and the
@@ -124,6 +125,29 @@ fn cases() -> Vec<(&'static str, Vec<String>)> {
                 &every_file,
             ),
         ),
+        (
+            "trends_sample_every_level",
+            args(&[
+                "trends",
+                "--data",
+                "datasets/sample",
+                "--groups",
+                "tests/golden/sample_groups.csv",
+            ]),
+        ),
+        (
+            "trends_ks4_national_pupils_unsuppressed",
+            args(&[
+                "trends",
+                "--pupils",
+                "datasets/sample/ks4.csv",
+                "--national-pupils",
+                "datasets/sample/ks4.csv",
+                "--min-cohort",
+                "0",
+            ]),
+        ),
+        ("trends_published_schools", with(&["trends"], &schools)),
         (
             "published_one_la_national_fallback",
             with(

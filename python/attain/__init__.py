@@ -24,6 +24,9 @@ GAP_COLUMNS: "list[str]" = list(_attain.GAP_COLUMNS)
 #: The columns a gap table from published tables has after ``GAP_COLUMNS``.
 PUBLISHED_COLUMNS: "list[str]" = list(_attain.PUBLISHED_COLUMNS)
 
+#: The columns of the trends table, in order.
+TREND_COLUMNS: "list[str]" = list(_attain.TREND_COLUMNS)
+
 __all__ = [
     "AttainError",
     "FileError",
@@ -31,6 +34,7 @@ __all__ = [
     "PUBLISHED_COLUMNS",
     "Published",
     "Synthetic",
+    "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
     "datasets",
@@ -39,6 +43,7 @@ __all__ = [
     "read_published",
     "read_pupils",
     "synth",
+    "trends",
 ]
 
 TableLike = Union[str, "os.PathLike[str]", pl.DataFrame, Any]
@@ -71,6 +76,44 @@ def _table(table: TableLike, argument: str) -> Union[str, pl.DataFrame]:
     )
 
 
+def _pupil_table(
+    caller: str,
+    pupils: TableLike,
+    phase: Optional[str],
+    national_pupils: Optional[TableLike],
+    national: Optional[TableLike],
+    levels: Optional[Sequence[str]],
+    min_cohort: int,
+    groups: Optional[TableLike],
+    significant: Optional[bool],
+) -> pl.DataFrame:
+    """The gap table (``significant`` is None) or the trends table from pupils."""
+    if isinstance(levels, str):
+        levels = levels.split(",")
+    if phase is not None and not isinstance(phase, str):
+        raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
+    _check_min_cohort(min_cohort)
+    table, note = _attain.gaps(
+        _table(pupils, "pupils"),
+        phase,
+        None if national_pupils is None else _table(national_pupils, "national_pupils"),
+        None if national is None else _table(national, "national"),
+        None if levels is None else list(levels),
+        int(min_cohort),
+        None if groups is None else _table(groups, "groups"),
+        significant,
+    )
+    if note is not None:
+        # The core chose the national figures itself: say so, as the CLI does.
+        warnings.warn(f"attain.{caller}: {note}", stacklevel=3)
+    return table
+
+
+def _check_min_cohort(min_cohort: Any) -> None:
+    if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
+        raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
+
+
 def gaps(
     pupils: TableLike,
     *,
@@ -82,25 +125,40 @@ def gaps(
     groups: Optional[TableLike] = None,
 ) -> pl.DataFrame:
     """The gap table: the same table as ``attain gaps``."""
-    if isinstance(levels, str):
-        levels = levels.split(",")
-    if phase is not None and not isinstance(phase, str):
-        raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
-    if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
-        raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
-    table, note = _attain.gaps(
-        _table(pupils, "pupils"),
-        phase,
-        None if national_pupils is None else _table(national_pupils, "national_pupils"),
-        None if national is None else _table(national, "national"),
-        None if levels is None else list(levels),
-        int(min_cohort),
-        None if groups is None else _table(groups, "groups"),
+    return _pupil_table("gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None)
+
+
+def trends(
+    pupils: Optional[TableLike] = None,
+    *,
+    schools: "Optional[PathsLike]" = None,
+    published: "Optional[PathsLike]" = None,
+    la: Union[None, int, Sequence[int]] = None,
+    year: Optional[int] = None,
+    phase: Union[None, str, Sequence[str]] = None,
+    national_pupils: Optional[TableLike] = None,
+    national: Optional[TableLike] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    significant: bool = False,
+) -> pl.DataFrame:
+    """The trends table: the same table as ``attain trends``, from pupils or from published tables."""
+    if not isinstance(significant, bool):
+        raise UsageError(f"significant: expected True or False, got {significant!r}")
+    if pupils is not None:
+        if schools is not None or published is not None or la is not None or year is not None:
+            raise UsageError("trends: give pupils, or schools/published tables (with la and year), not both")
+        if phase is not None and not isinstance(phase, str):
+            raise UsageError(f"phase: expected one phase for pupils, got {phase!r}")
+        return _pupil_table(
+            "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant
+        )
+    if national_pupils is not None:
+        raise UsageError("national_pupils goes with pupils: published tables bring their own England rows")
+    return _published_table(
+        "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant
     )
-    if note is not None:
-        # The core chose the national figures itself: say so, as the CLI does.
-        warnings.warn(f"attain.gaps: {note}", stacklevel=2)
-    return table
 
 
 PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
@@ -141,16 +199,34 @@ def published_gaps(
     national: Optional[TableLike] = None,
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables: the same table as ``attain gaps --schools/--published``."""
+    return _published_table(
+        "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None
+    )
+
+
+def _published_table(
+    caller: str,
+    schools: Optional[PathsLike],
+    published: Optional[PathsLike],
+    la: Union[None, int, Sequence[int]],
+    year: Optional[int],
+    phase: Union[None, str, Sequence[str]],
+    levels: Optional[Sequence[str]],
+    min_cohort: int,
+    groups: Optional[TableLike],
+    national: Optional[TableLike],
+    significant: Optional[bool],
+) -> pl.DataFrame:
+    """The gap table (``significant`` is None) or the trends table from published tables."""
     schools_list = _paths(schools, "schools")
     published_list = _paths(published, "published")
     if not schools_list and not published_list:
-        raise UsageError("published_gaps: give schools (performance tables), published (LA-level tables) or both")
+        raise UsageError(f"{caller}: give schools (performance tables), published (LA-level tables) or both")
     if isinstance(levels, str):
         levels = levels.split(",")
     if isinstance(phase, str):
         phase = [phase]
-    if isinstance(min_cohort, bool) or not isinstance(min_cohort, int) or min_cohort < 0:
-        raise UsageError(f"min_cohort: expected a whole number of pupils, 0 or more, got {min_cohort!r}")
+    _check_min_cohort(min_cohort)
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise UsageError(f"year: expected the year an academic year ends, such as 2019, got {year!r}")
     return _attain.published_gaps(
@@ -163,6 +239,7 @@ def published_gaps(
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         None if national is None else _table(national, "national"),
+        significant,
     )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "PUBLISHED_COLUMNS",
     "Published",
     "Synthetic",
+    "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
     "datasets",
@@ -29,11 +30,13 @@ __all__ = [
     "read_published",
     "read_pupils",
     "synth",
+    "trends",
 ]
 
 __version__: str
 GAP_COLUMNS: List[str]
 PUBLISHED_COLUMNS: List[str]
+TREND_COLUMNS: List[str]
 
 #: A path (``str`` or ``pathlib.Path``; CSV or Parquet), a polars DataFrame or a pandas DataFrame.
 TableLike = Union[str, "os.PathLike[str]", pl.DataFrame, Any]
@@ -72,6 +75,33 @@ def gaps(
 
 #: One path or several.
 PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+def trends(
+    pupils: Optional[TableLike] = None,
+    *,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    la: Union[None, int, Sequence[int]] = None,
+    year: Optional[int] = None,
+    phase: Union[None, str, Sequence[str]] = None,
+    national_pupils: Optional[TableLike] = None,
+    national: Optional[TableLike] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    significant: bool = False,
+) -> pl.DataFrame:
+    """The trends table, as ``attain trends`` writes it: every unit, measure and group against the unit's
+    previous year, from pupils (``pupils``, with ``national_pupils`` or ``national``) or from published
+    tables (``schools``, ``published``, with ``la`` and ``year``).
+
+    Columns: ``TREND_COLUMNS``. ``change`` is this year's value minus ``value_previous`` (the latest earlier
+    year with pupils), with a 95% interval (Newcombe for rates, Welch for means); ``gap_change`` is the change
+    of the gap (member - comparison) with the MOVER interval; ``change_significance`` and
+    ``gap_change_significance`` are ``rise``, ``drop`` or ``no_change``. A rise of a negative gap means the
+    gap narrowed. ``direction`` is ``rising``, ``falling`` or ``mixed`` over three years.
+    ``significant=True`` keeps only rows with a significant change or gap change.
+    """
 
 def published_gaps(
     *,

@@ -15,6 +15,7 @@ __all__ = [
     "published_gaps",
     "read_published",
     "PUBLISHED_COLUMNS",
+    "TREND_COLUMNS",
     "read_pupils",
     "sample",
     "sample_national",
@@ -25,6 +26,7 @@ __all__ = [
 __version__: str
 GAP_COLUMNS: List[str]
 PUBLISHED_COLUMNS: List[str]
+TREND_COLUMNS: List[str]
 
 class AttainError(Exception):
     """Base class of every error Attain raises."""
@@ -54,6 +56,7 @@ def gaps(
     levels: Optional[List[str]],
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
+    significant: Optional[bool],
 ) -> Tuple[pl.DataFrame, Optional[str]]: ...
 def published_gaps(
     schools: List[str],
@@ -65,6 +68,7 @@ def published_gaps(
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
     national: Optional[Union[str, pl.DataFrame]],
+    significant: Optional[bool],
 ) -> pl.DataFrame: ...
 def read_published(
     schools: List[str], published: List[str], year: Optional[int]

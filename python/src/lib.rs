@@ -156,28 +156,25 @@ fn parse_levels(levels: Option<Vec<String>>) -> PyResult<Option<Vec<Level>>> {
         .map_err(to_py)
 }
 
-/// The gap table, and the note the core gives when it had to choose the
-/// national figures itself (the Python layer turns it into a warning).
-#[pyfunction]
-#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups))]
-#[allow(clippy::too_many_arguments)]
-fn gaps(
-    py: Python<'_>,
-    pupils: &Bound<'_, PyAny>,
-    phase: Option<&str>,
-    national_pupils: Option<&Bound<'_, PyAny>>,
-    national: Option<&Bound<'_, PyAny>>,
-    levels: Option<Vec<String>>,
-    min_cohort: u64,
-    groups: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(PyDataFrame, Option<String>)> {
-    let phase: Option<Phase> = parse(phase)?;
-    let pupils = Table::from_py(pupils)?;
-    let groups = groups.map(Table::from_py).transpose()?;
-    let national_pupils = national_pupils.map(Table::from_py).transpose()?;
-    let national = national.map(Table::from_py).transpose()?;
-    let levels = parse_levels(levels)?;
-    py.detach(move || {
+/// What a table from pupils is built from: the local summaries, the
+/// national figures (by the core's rule), and the options.
+struct PupilJob {
+    local: attain::Summaries,
+    national: National,
+    options: GapOptions,
+    note: Option<String>,
+}
+
+impl PupilJob {
+    fn new(
+        pupils: Table,
+        phase: Option<Phase>,
+        national_pupils: Option<Table>,
+        national: Option<Table>,
+        levels: Option<Vec<Level>>,
+        min_cohort: u64,
+        groups: Option<Table>,
+    ) -> attain::Result<PupilJob> {
         if national_pupils.is_some() && national.is_some() {
             return Err(Error::Usage(
                 "give national_pupils or national, not both".into(),
@@ -190,14 +187,9 @@ fn gaps(
         };
         let reference = national.map(|t| t.national_figures()).transpose()?;
         let (national, note) = match national_pupils {
-            Some(Table::Frame(_)) => (
-                National::Pupils(
-                    national_pupils
-                        .expect("matched")
-                        .summaries(Some(local.phase))?,
-                ),
-                None,
-            ),
+            Some(table @ Table::Frame(_)) => {
+                (National::Pupils(table.summaries(Some(local.phase))?), None)
+            }
             Some(Table::Path(path)) => {
                 National::choose(&local, &local_paths, Some(path.as_ref()), reference)?
             }
@@ -209,16 +201,65 @@ fn gaps(
             min_cohort,
             groups.map(|table| table.groupings()).transpose()?,
         );
-        Ok((
-            PyDataFrame(attain::gap_table(&local, &national, &options)?),
-            note.map(|n| n.0),
-        ))
+        Ok(PupilJob {
+            local,
+            national,
+            options,
+            note: note.map(|n| n.0),
+        })
+    }
+}
+
+/// The gap table (`significant` is None) or the trends table from pupils,
+/// and the note the core gives when it had to choose the national figures
+/// itself (the Python layer turns it into a warning).
+#[pyfunction]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant))]
+#[allow(clippy::too_many_arguments)]
+fn gaps(
+    py: Python<'_>,
+    pupils: &Bound<'_, PyAny>,
+    phase: Option<&str>,
+    national_pupils: Option<&Bound<'_, PyAny>>,
+    national: Option<&Bound<'_, PyAny>>,
+    levels: Option<Vec<String>>,
+    min_cohort: u64,
+    groups: Option<&Bound<'_, PyAny>>,
+    significant: Option<bool>,
+) -> PyResult<(PyDataFrame, Option<String>)> {
+    let phase: Option<Phase> = parse(phase)?;
+    let pupils = Table::from_py(pupils)?;
+    let groups = groups.map(Table::from_py).transpose()?;
+    let national_pupils = national_pupils.map(Table::from_py).transpose()?;
+    let national = national.map(Table::from_py).transpose()?;
+    let levels = parse_levels(levels)?;
+    py.detach(move || {
+        let job = PupilJob::new(
+            pupils,
+            phase,
+            national_pupils,
+            national,
+            levels,
+            min_cohort,
+            groups,
+        )?;
+        let table = match significant {
+            None => attain::gap_table(&job.local, &job.national, &job.options)?,
+            Some(significant_only) => attain::trends::trends(
+                &attain::gaps::Comparison::new(&job.local, &job.national)?,
+                &job.options,
+                attain::trends::TrendOptions { significant_only },
+            )?,
+        };
+        Ok((PyDataFrame(table), job.note))
     })
     .map_err(to_py)
 }
 
+/// The gap table (`significant` is None) or the trends table from
+/// published tables.
 #[pyfunction]
-#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national))]
+#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant))]
 #[allow(clippy::too_many_arguments)]
 fn published_gaps(
     py: Python<'_>,
@@ -231,6 +272,7 @@ fn published_gaps(
     min_cohort: u64,
     groups: Option<&Bound<'_, PyAny>>,
     national: Option<&Bound<'_, PyAny>>,
+    significant: Option<bool>,
 ) -> PyResult<PyDataFrame> {
     let phases: Option<Vec<Phase>> = phase
         .map(|names| {
@@ -259,7 +301,14 @@ fn published_gaps(
             las: la,
             national: national.map(|table| table.national_figures()).transpose()?,
         };
-        attain::published::gap_table(&figures, &options)
+        match significant {
+            None => attain::published::gap_table(&figures, &options),
+            Some(significant_only) => attain::trends::published_trends(
+                &figures,
+                &options,
+                attain::trends::TrendOptions { significant_only },
+            ),
+        }
     })
     .map(PyDataFrame)
     .map_err(to_py)
@@ -367,6 +416,13 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
         "PUBLISHED_COLUMNS",
         attain::schema::PUBLISHED_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>(),
+    )?;
+    m.add(
+        "TREND_COLUMNS",
+        attain::schema::TREND_COLUMNS
             .iter()
             .map(|c| c.name)
             .collect::<Vec<_>>(),

@@ -224,3 +224,54 @@ def test_published_alliances_and_trusts() -> None:
     table = attain.published_gaps(schools=KS2_2019, groups=groups, levels=["alliance"])
     row = table.filter((pl.col("measure") == "ks2.rwm_exp") & (pl.col("group") == "all")).row(0, named=True)
     assert (row["unit"], row["n_member"]) == ("A", 124 + 96)
+
+
+@pytest.mark.parametrize("phase", ["eyfs", "ks2", "ks4"])
+def test_trends_equal_the_cli_cell_for_cell(tmp_path: pathlib.Path, phase: str) -> None:
+    out = tmp_path / "trends.parquet"
+    done = cli("trends", "--pupils", str(SAMPLE / f"{phase}.csv"), "--national", str(SAMPLE / "national.csv"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = attain.trends(SAMPLE / f"{phase}.csv", national=SAMPLE / "national.csv")
+    assert table.columns == attain.TREND_COLUMNS
+    assert_frame_equal(table, pl.read_parquet(out), check_exact=True)
+    # The shipped sample has three years: every unit's 2023 and 2024 rows.
+    assert sorted(table["year"].unique().to_list()) == [2023, 2024]
+    assert (table["previous_year"] == table["year"] - 1).all()
+
+
+def test_trends_answer_the_reviewers_questions() -> None:
+    table = attain.trends(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", levels=["school"])
+    dropped = table.filter(
+        pl.col("measure") == "ks2.rwm_exp", pl.col("group") == "all", pl.col("change_significance") == "drop"
+    )
+    # Every significant drop has its whole interval below zero.
+    assert (dropped["change_ci_high"] < 0).all()
+    significant = attain.trends(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", levels=["school"], significant=True)
+    kinds = significant.select(
+        pl.col("change_significance").cast(pl.String).is_in(["rise", "drop"])
+        | pl.col("gap_change_significance").cast(pl.String).is_in(["rise", "drop"])
+    ).to_series()
+    assert kinds.all() and 0 < significant.height < table.height
+    # A gap change is the change of the gap.
+    both = table.drop_nulls(["gap", "gap_previous"])
+    assert ((both["gap"] - both["gap_previous"] - both["gap_change"]).abs() < 1e-9).all()
+
+
+def test_trends_from_published_tables_of_several_years(tmp_path: pathlib.Path) -> None:
+    schools = sorted((DFE / "schools").glob("*_850_ks2final.csv"))
+    out = tmp_path / "trends.parquet"
+    args = ["trends", "--level", "la,school"]
+    for path in schools:
+        args += ["--schools", str(path)]
+    done = cli(*args, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = attain.trends(schools=schools, levels=["la", "school"])
+    assert_frame_equal(table, pl.read_parquet(out))
+    la = table.filter(pl.col("level") == "la", pl.col("measure") == "ks2.rwm_exp", pl.col("group") == "all")
+    assert la["year"].to_list() == [2018, 2019]
+    # Rates from counts have intervals; means without a published spread have none.
+    assert la["change_ci_low"].null_count() == 0
+    means = table.filter(pl.col("measure") == "ks2.read_avg")
+    assert means["change_ci_low"].null_count() == means.height
+    with pytest.raises(attain.UsageError):
+        attain.trends(SAMPLE / "ks2.csv", schools=schools)

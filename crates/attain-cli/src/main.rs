@@ -33,6 +33,10 @@ enum Command {
     /// Write the gap table: every unit, measure and group, against its
     /// comparison group and national figures, with 95% intervals.
     Gaps(GapsArgs),
+    /// Write the trends table: every unit, measure and group against its
+    /// previous year, with the significance of each change and of the
+    /// gap's change, and three years' direction.
+    Trends(TrendsArgs),
     /// Write a seeded synthetic dataset: one <phase>.csv (or .parquet) per
     /// phase and national.csv.
     Synth(SynthArgs),
@@ -99,6 +103,22 @@ struct GapsArgs {
 }
 
 #[derive(Args)]
+struct TrendsArgs {
+    #[command(flatten)]
+    gaps: GapsArgs,
+    /// Keep only rows whose change or gap change is significant.
+    #[arg(long)]
+    significant: bool,
+}
+
+/// What a run writes.
+#[derive(Clone, Copy)]
+enum Job {
+    Gaps,
+    Trends(attain::trends::TrendOptions),
+}
+
+#[derive(Args)]
 struct SynthArgs {
     /// la: one LA's pupils; national: every LA (about 650,000 pupils a year group).
     #[arg(long, default_value = "la")]
@@ -125,7 +145,13 @@ struct SynthArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Gaps(args) => gaps(args),
+        Command::Gaps(args) => gaps(args, Job::Gaps),
+        Command::Trends(args) => gaps(
+            args.gaps,
+            Job::Trends(attain::trends::TrendOptions {
+                significant_only: args.significant,
+            }),
+        ),
         Command::Synth(args) => synth(args),
     };
     match result {
@@ -172,7 +198,7 @@ fn table_writer(args: &GapsArgs) -> Result<report::TableWriter<Box<dyn Write>>> 
 }
 
 /// The gap table from published DfE tables (--schools, --published).
-fn gaps_published(args: GapsArgs) -> Result<()> {
+fn gaps_published(args: GapsArgs, job: Job) -> Result<()> {
     if args.national_pupils.is_some() {
         return Err(Error::Usage(
             "--national-pupils goes with pupil tables: published tables bring their own England rows (add --national for years they lack)".into(),
@@ -223,20 +249,29 @@ fn gaps_published(args: GapsArgs) -> Result<()> {
             .map(NationalFigures::read_reference)
             .transpose()?,
     };
-    let mut table = attain::published::gap_table(&published, &options)?;
+    let (mut table, mut empty) = match job {
+        Job::Gaps => (
+            attain::published::gap_table(&published, &options)?,
+            attain::schema::empty(true),
+        ),
+        Job::Trends(trend_options) => (
+            attain::trends::published_trends(&published, &options, trend_options)?,
+            attain::schema::empty_trends(),
+        ),
+    };
     if table.height() == 0 {
         eprintln!(
-            "attain: no rows: the files have no figures for the LAs, phases and levels asked for"
+            "attain: no rows: the files have no figures for the LAs, phases, levels and years asked for"
         );
     }
     let mut writer = table_writer(&args)?;
     writer.write(&mut table)?;
-    writer.finish(&mut attain::schema::empty(true))
+    writer.finish(&mut empty)
 }
 
-fn gaps(args: GapsArgs) -> Result<()> {
+fn gaps(args: GapsArgs, job: Job) -> Result<()> {
     if !args.schools.is_empty() || !args.published.is_empty() {
-        return gaps_published(args);
+        return gaps_published(args, job);
     }
     if args.la.is_some() || args.year.is_some() {
         return Err(Error::Usage(
@@ -284,13 +319,26 @@ fn gaps(args: GapsArgs) -> Result<()> {
         if let Some(note) = note {
             eprintln!("attain: {}", note.0);
         }
-        // A few thousand units at a time: the table is written as it is built.
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
-        for year in local.years() {
-            comparison.year_in_batches(year, &options, |mut batch| writer.write(&mut batch))?;
+        match job {
+            // A few thousand units at a time: the table is written as it is built.
+            Job::Gaps => {
+                for year in local.years() {
+                    comparison
+                        .year_in_batches(year, &options, |mut batch| writer.write(&mut batch))?;
+                }
+            }
+            Job::Trends(trend_options) => writer.write(&mut attain::trends::trends(
+                &comparison,
+                &options,
+                trend_options,
+            )?)?,
         }
     }
-    writer.finish(&mut attain::schema::empty(false))
+    writer.finish(&mut match job {
+        Job::Gaps => attain::schema::empty(false),
+        Job::Trends(_) => attain::schema::empty_trends(),
+    })
 }
 
 fn synth(args: SynthArgs) -> Result<()> {

@@ -490,27 +490,11 @@ impl Rows {
                 .into_series()
                 .into_column()
         };
-        let mut unit = StringChunkedBuilder::new(names[3].into(), rows);
-        // Formatted into one reused buffer: no allocation a row.
-        let mut buffer = String::with_capacity(16);
-        for value in &self.unit {
-            use std::fmt::Write;
-            buffer.clear();
-            match (value, group_ids) {
-                (Unit::Alliance(index), Some(groupings)) => {
-                    buffer.push_str(&groupings.groups[*index as usize].0)
-                }
-                _ => {
-                    let _ = write!(buffer, "{value}");
-                }
-            }
-            unit.append_value(&buffer);
-        }
         let mut columns = vec![
             named(0, self.phase, Categories::Phase),
             Int32Chunked::from_vec(names[1].into(), self.year).into_column(),
             named(2, self.level, Categories::Level),
-            unit.finish().into_column(),
+            schema::unit_column(names[3], &self.unit, group_ids),
             named(4, self.measure, Categories::Measure),
             named(5, self.group, Categories::Group),
             self.n_member.finish().into_column(),

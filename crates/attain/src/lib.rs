@@ -31,6 +31,8 @@
 //! 4. **[`compare`]**: the one engine that turns pools into rows: values,
 //!    [`stats`] intervals, gaps, national figures and [`suppression`];
 //!    rows go straight into Arrow arrays;
+//!    [`trends`] compares each unit's rows with the same unit's previous
+//!    year (change intervals, MOVER for a gap's change, direction);
 //! 5. **present**: [`schema`] (the columns, written once) and [`report`]
 //!    (CSV, JSON, Parquet, in batches).
 //!
@@ -110,6 +112,7 @@ pub mod summary;
 pub mod suppression;
 pub mod synth;
 mod tables;
+pub mod trends;
 
 pub use compare::GapOptions;
 pub use error::{Error, Invalid, Result};

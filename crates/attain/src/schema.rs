@@ -60,6 +60,10 @@ pub enum Categories {
     Level,
     Measure,
     Group,
+    /// A change's significance: `rise`, `drop`, `no_change`.
+    Significance,
+    /// Three years' direction: `rising`, `falling`, `mixed`.
+    Direction,
 }
 
 impl Categories {
@@ -70,18 +74,22 @@ impl Categories {
             Categories::Level => Level::EVERY.iter().map(|l| l.name()).collect(),
             Categories::Measure => MEASURES.iter().map(|m| m.name).collect(),
             Categories::Group => Group::ALL.iter().map(|g| g.name()).collect(),
+            Categories::Significance => vec!["rise", "drop", "no_change"],
+            Categories::Direction => vec!["rising", "falling", "mixed"],
         }
     }
 
     /// The polars `Enum` type, made once.
     pub fn dtype(self) -> DataType {
-        static TYPES: OnceLock<[DataType; 4]> = OnceLock::new();
+        static TYPES: OnceLock<[DataType; 6]> = OnceLock::new();
         TYPES.get_or_init(|| {
             [
                 Categories::Phase,
                 Categories::Level,
                 Categories::Measure,
                 Categories::Group,
+                Categories::Significance,
+                Categories::Direction,
             ]
             .map(|c| {
                 let frozen = FrozenCategories::new(c.names().into_iter())
@@ -151,6 +159,61 @@ pub const PUBLISHED_COLUMNS: [ColumnSpec; 5] = [
     column("reason", Kind::Text),
 ];
 
+/// The trends table's columns, in order (see [`crate::trends`]).
+pub const TREND_COLUMNS: [ColumnSpec; 23] = [
+    column("phase", Kind::Enum(Categories::Phase)),
+    column("level", Kind::Enum(Categories::Level)),
+    column("unit", Kind::Text),
+    column("measure", Kind::Enum(Categories::Measure)),
+    column("group", Kind::Enum(Categories::Group)),
+    column("year", Kind::Year),
+    column("previous_year", Kind::Year),
+    column("n_member", Kind::Count),
+    column("value_member", Kind::Number),
+    column("n_previous", Kind::Count),
+    column("value_previous", Kind::Number),
+    column("change", Kind::Number),
+    column("change_ci_low", Kind::Number),
+    column("change_ci_high", Kind::Number),
+    column("change_significance", Kind::Enum(Categories::Significance)),
+    column("gap", Kind::Number),
+    column("gap_previous", Kind::Number),
+    column("gap_change", Kind::Number),
+    column("gap_change_ci_low", Kind::Number),
+    column("gap_change_ci_high", Kind::Number),
+    column(
+        "gap_change_significance",
+        Kind::Enum(Categories::Significance),
+    ),
+    column("direction", Kind::Enum(Categories::Direction)),
+    column("suppressed", Kind::Flag),
+];
+
+/// The `unit` column: each unit as the tables show it, a grouping by its
+/// id (`groupings` names them), formatted into one reused buffer.
+pub fn unit_column(
+    name: &str,
+    units: &[crate::geography::Unit],
+    groupings: Option<&crate::groupings::Groupings>,
+) -> Column {
+    use std::fmt::Write;
+    let mut builder = StringChunkedBuilder::new(name.into(), units.len());
+    let mut buffer = String::with_capacity(16);
+    for unit in units {
+        buffer.clear();
+        match (unit, groupings) {
+            (crate::geography::Unit::Alliance(index), Some(groupings)) => {
+                buffer.push_str(&groupings.groups[*index as usize].0)
+            }
+            _ => {
+                let _ = write!(buffer, "{unit}");
+            }
+        }
+        builder.append_value(&buffer);
+    }
+    builder.finish().into_column()
+}
+
 /// The names of a table's columns, with or without the published ones.
 pub fn names(published: bool) -> Vec<&'static str> {
     columns(published).map(|c| c.name).collect()
@@ -170,9 +233,18 @@ pub fn schema(published: bool) -> Arc<Schema> {
     ))
 }
 
-/// An empty table with the right columns and types.
+/// An empty gap table with the right columns and types.
 pub fn empty(published: bool) -> DataFrame {
     DataFrame::empty_with_schema(&schema(published))
+}
+
+/// An empty trends table with the right columns and types.
+pub fn empty_trends() -> DataFrame {
+    DataFrame::empty_with_schema(&Schema::from_iter(
+        TREND_COLUMNS
+            .iter()
+            .map(|c| Field::new(c.name.into(), c.dtype())),
+    ))
 }
 
 /// A gap table's cells, typed, for Rust code that reads one (tests, a
@@ -335,6 +407,8 @@ mod tests {
             Categories::Level,
             Categories::Measure,
             Categories::Group,
+            Categories::Significance,
+            Categories::Direction,
         ] {
             let names = categories.names();
             assert!(names.len() <= 256);

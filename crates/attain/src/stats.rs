@@ -123,6 +123,20 @@ pub fn newcombe(successes1: f64, n1: f64, successes2: f64, n2: f64) -> Option<In
     })
 }
 
+/// The MOVER interval of a difference of two estimates from their own
+/// intervals (Zou and Donner 2008, "Construction of confidence limits about
+/// effect measures: a general approach"): for `a − b`,
+/// lower = `a − b − √((a − a_low)² + (b_high − b)²)`,
+/// upper = `a − b + √((a_high − a)² + (b − b_low)²)`.
+/// Newcombe's hybrid score interval is this with Wilson intervals.
+pub fn mover(a: f64, a_interval: Interval, b: f64, b_interval: Interval) -> Interval {
+    let difference = a - b;
+    Interval {
+        low: difference - ((a - a_interval.low).powi(2) + (b_interval.high - b).powi(2)).sqrt(),
+        high: difference + ((a_interval.high - a).powi(2) + (b - b_interval.low).powi(2)).sqrt(),
+    }
+}
+
 /// Student's t interval for a mean from its sample variance; `None` when
 /// `n < 2`.
 pub fn t_interval(mean: f64, variance: f64, n: f64) -> Option<Interval> {
@@ -202,6 +216,22 @@ mod tests {
         let all = wilson(10.0, 10.0).unwrap();
         assert_eq!(all.high, 1.0);
         assert!(all.low > 0.69 && all.low < 0.73);
+    }
+
+    #[test]
+    fn mover_with_wilson_intervals_is_newcombe() {
+        // Zou and Donner's general construction reproduces Newcombe's
+        // method 10 (56/70 − 48/80: 0.0524 to 0.3339) from the two Wilson
+        // intervals, which is how trends build the interval of a gap's change.
+        let (a, b) = (56.0 / 70.0, 48.0 / 80.0);
+        let interval = mover(
+            a,
+            wilson(56.0, 70.0).unwrap(),
+            b,
+            wilson(48.0, 80.0).unwrap(),
+        );
+        close(interval.low, 0.0524, 5e-5);
+        close(interval.high, 0.3339, 5e-5);
     }
 
     #[test]
