@@ -86,6 +86,8 @@ def _pupil_table(
     min_cohort: int,
     groups: Optional[TableLike],
     significant: Optional[bool],
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    la: Union[None, int, Sequence[int]] = None,
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from pupils."""
     if isinstance(levels, str):
@@ -93,7 +95,7 @@ def _pupil_table(
     if phase is not None and not isinstance(phase, str):
         raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
     _check_min_cohort(min_cohort)
-    table, note = _attain.gaps(
+    table, notes = _attain.gaps(
         _table(pupils, "pupils"),
         phase,
         None if national_pupils is None else _table(national_pupils, "national_pupils"),
@@ -102,11 +104,27 @@ def _pupil_table(
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         significant,
+        _neighbours(neighbours),
+        _las(la),
     )
-    if note is not None:
-        # The core chose the national figures itself: say so, as the CLI does.
+    for note in notes:
+        # What the core decided or could not find (national figures chosen
+        # from the pupils, missing neighbours): said as the CLI says it.
         warnings.warn(f"attain.{caller}: {note}", stacklevel=3)
     return table
+
+
+def _neighbours(neighbours: Union[None, int, str, "os.PathLike[str]"]) -> Optional[str]:
+    """2025 or 2021 (DfE's models) or a file, as the core reads it."""
+    if neighbours is None:
+        return None
+    if isinstance(neighbours, bool):
+        raise UsageError(f"neighbours: expected 2025, 2021 or a file, got {neighbours!r}")
+    if isinstance(neighbours, int):
+        return str(neighbours)
+    if isinstance(neighbours, (str, os.PathLike)):
+        return os.fspath(neighbours)
+    raise UsageError(f"neighbours: expected 2025, 2021 or a file, got {type(neighbours).__name__}")
 
 
 def _check_min_cohort(min_cohort: Any) -> None:
@@ -123,9 +141,13 @@ def gaps(
     levels: Optional[Sequence[str]] = None,
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    la: Union[None, int, Sequence[int]] = None,
 ) -> pl.DataFrame:
     """The gap table: the same table as ``attain gaps``."""
-    return _pupil_table("gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None)
+    return _pupil_table(
+        "gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None, neighbours, la
+    )
 
 
 def trends(
@@ -142,22 +164,23 @@ def trends(
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
     significant: bool = False,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
 ) -> pl.DataFrame:
     """The trends table: the same table as ``attain trends``, from pupils or from published tables."""
     if not isinstance(significant, bool):
         raise UsageError(f"significant: expected True or False, got {significant!r}")
     if pupils is not None:
-        if schools is not None or published is not None or la is not None or year is not None:
-            raise UsageError("trends: give pupils, or schools/published tables (with la and year), not both")
+        if schools is not None or published is not None or year is not None:
+            raise UsageError("trends: give pupils, or schools/published tables (with year), not both")
         if phase is not None and not isinstance(phase, str):
             raise UsageError(f"phase: expected one phase for pupils, got {phase!r}")
         return _pupil_table(
-            "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant
+            "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la
         )
     if national_pupils is not None:
         raise UsageError("national_pupils goes with pupils: published tables bring their own England rows")
     return _published_table(
-        "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant
+        "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours
     )
 
 
@@ -197,10 +220,11 @@ def published_gaps(
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables: the same table as ``attain gaps --schools/--published``."""
     return _published_table(
-        "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None
+        "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None, neighbours
     )
 
 
@@ -216,6 +240,7 @@ def _published_table(
     groups: Optional[TableLike],
     national: Optional[TableLike],
     significant: Optional[bool],
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from published tables."""
     schools_list = _paths(schools, "schools")
@@ -240,6 +265,7 @@ def _published_table(
         None if groups is None else _table(groups, "groups"),
         None if national is None else _table(national, "national"),
         significant,
+        _neighbours(neighbours),
     )
 
 

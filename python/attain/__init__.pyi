@@ -50,6 +50,8 @@ def gaps(
     levels: Optional[Sequence[str]] = None,
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    la: Union[None, int, Sequence[int]] = None,
 ) -> pl.DataFrame:
     """The gap table: one row per (phase, year, level, unit, measure, group), as ``attain gaps`` writes it.
 
@@ -64,6 +66,9 @@ def gaps(
         min_cohort: values computed from fewer pupils are withheld; 0 turns suppression off.
         groups: groupings of schools (``urn, group_id, group_name``); adds the level ``alliance``,
             each grouping's pupils pooled as if one school.
+        neighbours: statistical neighbours, ``2025`` or ``2021`` (DfE's models) or a file; adds the level
+            ``neighbours`` (each LA's neighbours' pupils pooled) and ``neighbour_average``/``neighbours_used``.
+        la: only these LAs and their schools are reported; national rows, ranks and neighbours use every pupil.
 
     With neither ``national_pupils`` nor ``national``, the pupils are taken to be the whole national cohort.
 
@@ -90,6 +95,7 @@ def trends(
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
     significant: bool = False,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
 ) -> pl.DataFrame:
     """The trends table, as ``attain trends`` writes it: every unit, measure and group against the unit's
     previous year, from pupils (``pupils``, with ``national_pupils`` or ``national``) or from published
@@ -114,6 +120,7 @@ def published_gaps(
     min_cohort: int = 6,
     groups: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables, as ``attain gaps --schools/--published`` writes it.
 

@@ -57,7 +57,9 @@ def gaps(
     min_cohort: int,
     groups: Optional[Union[str, pl.DataFrame]],
     significant: Optional[bool],
-) -> Tuple[pl.DataFrame, Optional[str]]: ...
+    neighbours: Optional[str],
+    la: List[int],
+) -> Tuple[pl.DataFrame, List[str]]: ...
 def published_gaps(
     schools: List[str],
     published: List[str],
@@ -69,6 +71,7 @@ def published_gaps(
     groups: Optional[Union[str, pl.DataFrame]],
     national: Optional[Union[str, pl.DataFrame]],
     significant: Optional[bool],
+    neighbours: Optional[str],
 ) -> pl.DataFrame: ...
 def read_published(
     schools: List[str], published: List[str], year: Optional[int]

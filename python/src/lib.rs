@@ -2,6 +2,7 @@
 //! releases the GIL, calls the `attain` crate and converts results. It
 //! computes nothing itself; `attain/__init__.py` is the typed public face.
 
+use attain::neighbours::Neighbours;
 use attain::synth::{Scale, SynthOptions};
 use attain::{Error, GapOptions, Level, National, NationalFigures, Phase, PupilTable};
 use polars::prelude::*;
@@ -174,6 +175,8 @@ impl PupilJob {
         levels: Option<Vec<Level>>,
         min_cohort: u64,
         groups: Option<Table>,
+        neighbours: Option<String>,
+        la: Vec<u16>,
     ) -> attain::Result<PupilJob> {
         if national_pupils.is_some() && national.is_some() {
             return Err(Error::Usage(
@@ -200,7 +203,9 @@ impl PupilJob {
             &Level::ALL,
             min_cohort,
             groups.map(|table| table.groupings()).transpose()?,
-        );
+        )
+        .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
+        .with_las(la);
         Ok(PupilJob {
             local,
             national,
@@ -214,7 +219,7 @@ impl PupilJob {
 /// and the note the core gives when it had to choose the national figures
 /// itself (the Python layer turns it into a warning).
 #[pyfunction]
-#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant))]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la))]
 #[allow(clippy::too_many_arguments)]
 fn gaps(
     py: Python<'_>,
@@ -226,7 +231,9 @@ fn gaps(
     min_cohort: u64,
     groups: Option<&Bound<'_, PyAny>>,
     significant: Option<bool>,
-) -> PyResult<(PyDataFrame, Option<String>)> {
+    neighbours: Option<String>,
+    la: Vec<u16>,
+) -> PyResult<(PyDataFrame, Vec<String>)> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
     let groups = groups.map(Table::from_py).transpose()?;
@@ -242,16 +249,23 @@ fn gaps(
             levels,
             min_cohort,
             groups,
+            neighbours,
+            la,
         )?;
+        let comparison = attain::gaps::Comparison::new(&job.local, &job.national)?;
+        let mut notes: Vec<String> = job.note.iter().cloned().collect();
+        for year in job.local.years() {
+            notes.extend(comparison.neighbour_notes(year, &job.options));
+        }
         let table = match significant {
             None => attain::gap_table(&job.local, &job.national, &job.options)?,
             Some(significant_only) => attain::trends::trends(
-                &attain::gaps::Comparison::new(&job.local, &job.national)?,
+                &comparison,
                 &job.options,
                 attain::trends::TrendOptions { significant_only },
             )?,
         };
-        Ok((PyDataFrame(table), job.note))
+        Ok((PyDataFrame(table), notes))
     })
     .map_err(to_py)
 }
@@ -259,7 +273,7 @@ fn gaps(
 /// The gap table (`significant` is None) or the trends table from
 /// published tables.
 #[pyfunction]
-#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant))]
+#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours))]
 #[allow(clippy::too_many_arguments)]
 fn published_gaps(
     py: Python<'_>,
@@ -273,6 +287,7 @@ fn published_gaps(
     groups: Option<&Bound<'_, PyAny>>,
     national: Option<&Bound<'_, PyAny>>,
     significant: Option<bool>,
+    neighbours: Option<String>,
 ) -> PyResult<PyDataFrame> {
     let phases: Option<Vec<Phase>> = phase
         .map(|names| {
@@ -297,8 +312,9 @@ fn published_gaps(
                 &figures.default_levels(),
                 min_cohort,
                 groups.map(|table| table.groupings()).transpose()?,
-            ),
-            las: la,
+            )
+            .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
+            .with_las(la),
             national: national.map(|table| table.national_figures()).transpose()?,
         };
         match significant {

@@ -62,10 +62,16 @@ struct GapsArgs {
     /// several files; may be combined with --schools.
     #[arg(long, conflicts_with = "data")]
     published: Vec<PathBuf>,
-    /// With --schools or --published: only these LAs (comma-separated codes,
-    /// e.g. 883,845), their schools and their regions; England is kept.
+    /// Only these LAs (comma-separated codes, e.g. 883,845), their schools
+    /// (and, from published tables, their regions) are reported. National
+    /// rows, ranks and neighbours still use every pupil given.
     #[arg(long)]
     la: Option<String>,
+    /// Statistical neighbours: 2025 or 2021 (DfE's models, shipped) or a
+    /// file (la_code, rank, neighbour_la_code[, section]). Adds the level
+    /// neighbours and neighbour_average / neighbours_used on LA rows.
+    #[arg(long)]
+    neighbours: Option<String>,
     /// With --schools: the academic year (by its ending year) of a
     /// performance table whose file name does not carry it.
     #[arg(long)]
@@ -170,13 +176,26 @@ fn parse_phases(text: &str) -> Result<Vec<Phase>> {
         .collect()
 }
 
-/// Levels, suppression and groupings, by the core's rule.
+/// Levels, suppression, groupings, neighbours and LAs, by the core's rule.
 fn gap_options(args: &GapsArgs, default_levels: &[Level]) -> Result<GapOptions> {
     Ok(GapOptions::new(
         args.level.as_deref().map(Level::parse_list).transpose()?,
         default_levels,
         args.min_cohort,
         args.groups.as_ref().map(Groupings::read).transpose()?,
+    )
+    .with_neighbours(
+        args.neighbours
+            .as_deref()
+            .map(attain::neighbours::Neighbours::choose)
+            .transpose()?,
+    )
+    .with_las(
+        args.la
+            .as_deref()
+            .map(attain::geography::parse_la_list)
+            .transpose()?
+            .unwrap_or_default(),
     ))
 }
 
@@ -237,12 +256,6 @@ fn gaps_published(args: GapsArgs, job: Job) -> Result<()> {
     }
     let options = attain::PublishedOptions {
         gap: gap_options(&args, &published.default_levels())?,
-        las: args
-            .la
-            .as_deref()
-            .map(attain::geography::parse_la_list)
-            .transpose()?
-            .unwrap_or_default(),
         national: args
             .national
             .as_ref()
@@ -273,9 +286,9 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
     if !args.schools.is_empty() || !args.published.is_empty() {
         return gaps_published(args, job);
     }
-    if args.la.is_some() || args.year.is_some() {
+    if args.year.is_some() {
         return Err(Error::Usage(
-            "--la and --year go with --schools or --published".into(),
+            "--year goes with --schools: a pupil table names its own years".into(),
         ));
     }
     let phases: Option<Vec<Phase>> = args.phase.as_deref().map(parse_phases).transpose()?;
@@ -320,6 +333,11 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
             eprintln!("attain: {}", note.0);
         }
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
+        for year in local.years() {
+            for note in comparison.neighbour_notes(year, &options) {
+                eprintln!("attain: warning: {note}");
+            }
+        }
         match job {
             // A few thousand units at a time: the table is written as it is built.
             Job::Gaps => {

@@ -19,12 +19,14 @@ use crate::error::{Error, Result};
 use crate::geography::{Level, Unit};
 use crate::groupings::Groupings;
 use crate::groups::{Group, Population};
-use crate::measures::{Measure, MeasureKind};
+use crate::measures::{Better, Measure, MeasureKind};
 use crate::national::NationalFigures;
 use crate::phase::Phase;
 use crate::schema::{self, Categories};
+use crate::stats::Interval;
 use crate::summary::Summary;
 use crate::suppression::Suppression;
+use rustc_hash::FxHashMap;
 
 /// What the gap table is built with.
 #[derive(Debug, Clone)]
@@ -33,6 +35,11 @@ pub struct GapOptions {
     pub suppression: Suppression,
     /// Groupings of schools, needed for the `alliance` level.
     pub groupings: Option<Arc<Groupings>>,
+    /// Statistical neighbours, needed for the `neighbours` level.
+    pub neighbours: Option<Arc<crate::neighbours::Neighbours>>,
+    /// Only these LAs (and their schools) are reported; empty for every LA.
+    /// National rows, ranks and neighbours still use every pupil.
+    pub las: Vec<u16>,
 }
 
 impl Default for GapOptions {
@@ -41,6 +48,8 @@ impl Default for GapOptions {
             levels: Level::ALL.to_vec(),
             suppression: Suppression::default(),
             groupings: None,
+            neighbours: None,
+            las: Vec::new(),
         }
     }
 }
@@ -62,13 +71,36 @@ impl GapOptions {
             levels,
             suppression: Suppression { min_cohort },
             groupings: groupings.map(Arc::new),
+            ..GapOptions::default()
         }
     }
 
-    pub(crate) fn check_alliance(&self) -> Result<()> {
+    /// Adds statistical neighbours, and with them the `neighbours` level.
+    pub fn with_neighbours(mut self, neighbours: Option<crate::neighbours::Neighbours>) -> Self {
+        if neighbours.is_some() && !self.levels.contains(&Level::Neighbours) {
+            self.levels.push(Level::Neighbours);
+            self.levels.sort();
+        }
+        self.neighbours = neighbours.map(Arc::new);
+        self
+    }
+
+    /// Reports only these LAs (and their schools); empty for every LA.
+    pub fn with_las(mut self, las: Vec<u16>) -> Self {
+        self.las = las;
+        self
+    }
+
+    pub(crate) fn check_levels(&self) -> Result<()> {
         if self.levels.contains(&Level::Alliance) && self.groupings.is_none() {
             return Err(Error::Usage(
                 "the alliance level needs groupings of schools (--groups FILE)".into(),
+            ));
+        }
+        if self.levels.contains(&Level::Neighbours) && self.neighbours.is_none() {
+            return Err(Error::Usage(
+                "the neighbours level needs statistical neighbours (--neighbours 2025, 2021 or FILE)"
+                    .into(),
             ));
         }
         Ok(())
@@ -180,8 +212,111 @@ pub struct Engine {
     pub suppression: Suppression,
     /// The national figures of each row's member and comparison.
     national: Vec<(Option<f64>, Option<f64>)>,
+    /// The national figure of group `all` for each row's measure.
+    national_all: Vec<Option<f64>>,
+    /// Every unit's value nationally, for ranks; empty without a national
+    /// source of units.
+    pub ranks: Ranks,
+    /// Every LA's values, for `neighbour_average`; `None` without
+    /// neighbours.
+    pub neighbour_figures: Option<NeighbourFigures>,
     /// Published sources: the five extra columns.
     pub published: bool,
+}
+
+/// Every unit's value nationally, per level and row, ascending, for
+/// national ranks. Units whose value is withheld (fewer pupils than the
+/// minimum cohort) are not ranked.
+#[derive(Debug, Clone, Default)]
+pub struct Ranks {
+    /// `(level, row) → values`; only `la` and `school` are ranked.
+    values: FxHashMap<(Level, usize), Vec<f64>>,
+}
+
+impl Ranks {
+    /// Adds a unit's values, one per row (`None` for no value).
+    pub fn add(&mut self, level: Level, values: impl IntoIterator<Item = Option<f64>>) {
+        for (row, value) in values.into_iter().enumerate() {
+            if let Some(value) = value {
+                self.values.entry((level, row)).or_default().push(value);
+            }
+        }
+    }
+
+    /// Sorts the values once all units are in.
+    pub fn finish(mut self) -> Ranks {
+        for values in self.values.values_mut() {
+            values.sort_unstable_by(f64::total_cmp);
+        }
+        self
+    }
+
+    /// A value's rank among the level's units (1 is the best; ties share
+    /// the best rank) and how many units were ranked.
+    pub fn position(
+        &self,
+        level: Level,
+        row: usize,
+        value: f64,
+        better: Better,
+    ) -> Option<(u64, u64)> {
+        let values = self.values.get(&(level, row))?;
+        let better_than = match better {
+            Better::Higher => values.len() - values.partition_point(|&v| v <= value),
+            Better::Lower => values.partition_point(|&v| v < value),
+        };
+        Some((better_than as u64 + 1, values.len() as u64))
+    }
+}
+
+/// Every LA's own values, one per row, and the neighbours model: LAIT's
+/// neighbour average is the mean of the neighbours' own LA values.
+#[derive(Debug, Clone)]
+pub struct NeighbourFigures {
+    pub neighbours: Arc<crate::neighbours::Neighbours>,
+    /// `la → values`, one per row (`None`: no value, or withheld).
+    pub values: FxHashMap<u16, Vec<Option<f64>>>,
+}
+
+impl NeighbourFigures {
+    /// How many of an LA's neighbours the data has.
+    pub fn used(&self, la: u16) -> u64 {
+        self.neighbours
+            .of(la)
+            .iter()
+            .filter(|n| self.values.contains_key(n))
+            .count() as u64
+    }
+
+    /// The mean of the neighbours' own values for a row, over those with one.
+    pub fn average(&self, la: u16, row: usize) -> Option<f64> {
+        let values: Vec<f64> = self
+            .neighbours
+            .of(la)
+            .iter()
+            .filter_map(|n| self.values.get(n)?.get(row).copied().flatten())
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    }
+}
+
+/// Above, in line with or below a national figure, by the 95% interval:
+/// above when `ci_low` > the figure, below when `ci_high` < it. Published
+/// national figures are taken as fixed.
+fn against(interval: Option<Interval>, national: Option<f64>) -> Option<u8> {
+    let (interval, national) = (interval?, national?);
+    Some(if interval.low > national {
+        0 // above
+    } else if interval.high < national {
+        2 // below
+    } else {
+        1 // in_line
+    })
+}
+
+/// The band of a rank among `units`: 0 for the top `1/bands`, and so on.
+fn band(rank: u64, units: u64, bands: u64) -> u64 {
+    (rank - 1) * bands / units
 }
 
 impl Engine {
@@ -200,6 +335,12 @@ impl Engine {
                 national_pair(figures, year, measures[measure], group, suppression)
             })
             .collect();
+        let national_all = rows
+            .iter()
+            .map(|&(measure, _)| {
+                national_pair(figures, year, measures[measure], Group::All, suppression).0
+            })
+            .collect();
         Engine {
             phase,
             year,
@@ -207,6 +348,9 @@ impl Engine {
             rows,
             suppression,
             national,
+            national_all,
+            ranks: Ranks::default(),
+            neighbour_figures: None,
             published,
         }
     }
@@ -308,6 +452,43 @@ impl Engine {
             out.gap_vs_national_gap
                 .append_option(f.gap.zip(national_gap).map(|(g, n)| g - n));
             out.suppressed.append_value(f.suppressed());
+            let national_all = self.national_all[row];
+            let flag = |national| {
+                (pool.level != Level::National)
+                    .then(|| against(f.interval, national))
+                    .flatten()
+            };
+            out.national_all.append_option(national_all);
+            out.vs_national_same.push(flag(f.national_member));
+            out.vs_national_other.push(flag(f.national_comparison));
+            out.vs_national_all.push(flag(national_all));
+            let neighbours = self.neighbour_figures.as_ref();
+            let (average, used) = match (pool.unit, neighbours) {
+                (Unit::La(la), Some(n)) if n.neighbours.has(la) => {
+                    (n.average(la, row), Some(n.used(la)))
+                }
+                (Unit::Neighbours(la), Some(n)) => (None, Some(n.used(la))),
+                _ => (None, None),
+            };
+            out.neighbour_average.append_option(average);
+            out.neighbours_used.append_option(used.map(|u| u as i64));
+            let position = f
+                .value_member
+                .and_then(|v| self.ranks.position(pool.level, row, v, measure.better));
+            out.national_rank
+                .append_option(position.map(|(r, _)| r as i64));
+            out.national_units
+                .append_option(position.map(|(_, n)| n as i64));
+            out.national_quartile.push(
+                position
+                    .filter(|_| pool.level == Level::La)
+                    .map(|(r, n)| band(r, n, 4) as u8),
+            );
+            out.national_quintile.append_option(
+                position
+                    .filter(|_| pool.level == Level::School)
+                    .map(|(r, n)| band(r, n, 5) as i64 + 1),
+            );
 
             if let Some(extra) = out.published.as_mut() {
                 let beside = pool
@@ -421,6 +602,16 @@ pub struct Rows {
     national_gap: PrimitiveChunkedBuilder<Float64Type>,
     gap_vs_national_gap: PrimitiveChunkedBuilder<Float64Type>,
     suppressed: BooleanChunkedBuilder,
+    national_all: PrimitiveChunkedBuilder<Float64Type>,
+    vs_national_same: Vec<Option<u8>>,
+    vs_national_other: Vec<Option<u8>>,
+    vs_national_all: Vec<Option<u8>>,
+    neighbour_average: PrimitiveChunkedBuilder<Float64Type>,
+    neighbours_used: PrimitiveChunkedBuilder<Int64Type>,
+    national_rank: PrimitiveChunkedBuilder<Int64Type>,
+    national_units: PrimitiveChunkedBuilder<Int64Type>,
+    national_quartile: Vec<Option<u8>>,
+    national_quintile: PrimitiveChunkedBuilder<Int64Type>,
     published: Option<PublishedRows>,
 }
 
@@ -459,12 +650,22 @@ impl Rows {
             national_gap: float(18),
             gap_vs_national_gap: float(19),
             suppressed: BooleanChunkedBuilder::new(names[20].into(), rows),
+            national_all: float(21),
+            vs_national_same: Vec::with_capacity(rows),
+            vs_national_other: Vec::with_capacity(rows),
+            vs_national_all: Vec::with_capacity(rows),
+            neighbour_average: float(25),
+            neighbours_used: count(26),
+            national_rank: count(27),
+            national_units: count(28),
+            national_quartile: Vec::with_capacity(rows),
+            national_quintile: count(30),
             published: published.then(|| PublishedRows {
-                published_n_member: count(21),
-                published_member: float(22),
-                region_member: float(23),
-                rounded: BooleanChunkedBuilder::new(names[24].into(), rows),
-                reason: StringChunkedBuilder::new(names[25].into(), rows),
+                published_n_member: count(31),
+                published_member: float(32),
+                region_member: float(33),
+                rounded: BooleanChunkedBuilder::new(names[34].into(), rows),
+                reason: StringChunkedBuilder::new(names[35].into(), rows),
             }),
         }
     }
@@ -482,6 +683,13 @@ impl Rows {
     pub fn finish(self, group_ids: Option<&Groupings>) -> Result<DataFrame> {
         let rows = self.len();
         let names = schema::names(true);
+        let optional = |i: usize, codes: Vec<Option<u8>>, categories: Categories| -> Column {
+            let codes = UInt8Chunked::from_iter_options(names[i].into(), codes.into_iter());
+            // Safety: every code is a position in `categories.names()`.
+            unsafe { Categorical8Chunked::from_cats_and_dtype_unchecked(codes, categories.dtype()) }
+                .into_series()
+                .into_column()
+        };
         let named = |i: usize, codes: Vec<u8>, categories: Categories| -> Column {
             let codes = UInt8Chunked::from_vec(names[i].into(), codes);
             // Safety: every code is a position in `categories.names()`,
@@ -512,6 +720,16 @@ impl Rows {
             self.national_gap.finish().into_column(),
             self.gap_vs_national_gap.finish().into_column(),
             self.suppressed.finish().into_column(),
+            self.national_all.finish().into_column(),
+            optional(22, self.vs_national_same, Categories::Against),
+            optional(23, self.vs_national_other, Categories::Against),
+            optional(24, self.vs_national_all, Categories::Against),
+            self.neighbour_average.finish().into_column(),
+            self.neighbours_used.finish().into_column(),
+            self.national_rank.finish().into_column(),
+            self.national_units.finish().into_column(),
+            optional(29, self.national_quartile, Categories::Quartile),
+            self.national_quintile.finish().into_column(),
         ];
         if let Some(extra) = self.published {
             columns.extend([

@@ -19,15 +19,17 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 pub use crate::compare::GapOptions;
-use crate::compare::{slot, Engine, Pool, Pooled};
+use crate::compare::{slot, Engine, NeighbourFigures, Pool, Pooled, Ranks};
 use crate::error::{Error, Result};
 use crate::geography::{Level, Unit};
 use crate::groupings::Groupings;
 use crate::groups::{Population, Profile};
 use crate::national::NationalFigures;
+use crate::neighbours::Neighbours;
 use crate::phase::Phase;
 use crate::schema;
 use crate::summary::{Place, Summaries, Summary};
+use rustc_hash::FxHashMap;
 
 pub use crate::geography::ENGLAND;
 
@@ -111,6 +113,15 @@ pub fn gap_table(
     Ok(table)
 }
 
+/// Which pupils a level's units come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum From {
+    /// The local pupils (national rows from the national source).
+    Local,
+    /// The national source for every level: to rank units nationally.
+    National,
+}
+
 /// Local summaries with what they are compared against, prepared once so
 /// that the table can be built (and written) a year at a time.
 #[derive(Debug)]
@@ -146,7 +157,7 @@ impl<'a> Comparison<'a> {
 
     /// The engine that makes one year's rows.
     pub fn engine(&self, year: u16, options: &GapOptions) -> Result<Engine> {
-        options.check_alliance()?;
+        options.check_levels()?;
         if options.levels.contains(&Level::Region) {
             return Err(Error::Usage(
                 "the region level needs published LA-level tables (--published FILE): pupil tables do not say a school's region".into(),
@@ -164,6 +175,44 @@ impl<'a> Comparison<'a> {
         ))
     }
 
+    /// Every LA's and school's values nationally, for ranks: from the
+    /// national pupils (or the pupils, when they are the national cohort);
+    /// none from a reference table, which has no units.
+    pub fn ranks(&self, engine: &Engine, options: &GapOptions) -> Result<Ranks> {
+        let mut ranks = Ranks::default();
+        let levels: Vec<Level> = [Level::La, Level::School]
+            .into_iter()
+            .filter(|level| options.levels.contains(level))
+            .collect();
+        if self.national_rows.is_none() || levels.is_empty() {
+            return Ok(ranks);
+        }
+        let national = GapOptions {
+            levels,
+            suppression: options.suppression,
+            ..GapOptions::default()
+        };
+        self.map_units(
+            engine,
+            &national,
+            From::National,
+            |_| Vec::new(),
+            |part: &mut Vec<(Level, Vec<Option<f64>>)>, pool| {
+                let values = (0..engine.rows.len())
+                    .map(|row| engine.figures(pool.figures, row).value_member)
+                    .collect();
+                part.push((pool.level, values));
+            },
+            |_, parts| {
+                for (level, values) in parts.into_iter().flatten() {
+                    ranks.add(level, values);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(ranks.finish())
+    }
+
     /// The gap table's rows for one year, handed to `each` a few thousand
     /// units at a time and in order, so that a caller writing them out never
     /// holds the whole table.
@@ -173,11 +222,14 @@ impl<'a> Comparison<'a> {
         options: &GapOptions,
         mut each: impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<()> {
-        let engine = self.engine(year, options)?;
+        let mut engine = self.engine(year, options)?;
+        engine.ranks = self.ranks(&engine, options)?;
+        engine.neighbour_figures = self.neighbour_figures(&engine, options)?;
         let groupings = options.groupings.as_deref();
         self.map_units(
             &engine,
             options,
+            From::Local,
             |units| engine.rows_for(units),
             |rows, pool| engine.push_unit(rows, pool),
             |_, parts| {
@@ -202,18 +254,32 @@ impl<'a> Comparison<'a> {
         &self,
         engine: &Engine,
         options: &GapOptions,
+        from: From,
         start: impl Fn(usize) -> P + Sync,
         add: impl Fn(&mut P, &Pool) + Sync,
         mut each: impl FnMut(Level, Vec<P>) -> Result<()>,
     ) -> Result<()> {
         const UNITS_PER_BATCH: usize = 4096;
         let measures = engine.measures.len();
-        let groupings = options.groupings.as_deref();
+        let reported = self.reported_las(engine.year, options);
         for &level in &options.levels {
-            let source = if level == Level::National {
-                self.national_rows
-            } else {
-                Some(self.local)
+            // National rows, national ranks and neighbour pools come from
+            // the national pupils where there are some.
+            let source = match (level, from) {
+                (Level::National, _) => self.national_rows,
+                (Level::Neighbours, _) | (_, From::National) => {
+                    Some(self.national_rows.unwrap_or(self.local))
+                }
+                _ => Some(self.local),
+            };
+            let scope = Scope {
+                groupings: options.groupings.as_deref(),
+                neighbours: options.neighbours.as_deref(),
+                las: match (from, level) {
+                    (From::National, _) => &[],
+                    (_, Level::Neighbours) => &reported,
+                    _ => &options.las,
+                },
             };
             let Some(source) = source else {
                 let figures = crate::compare::national_pool(engine, &self.figures);
@@ -228,7 +294,7 @@ impl<'a> Comparison<'a> {
                 each(level, vec![part])?;
                 continue;
             };
-            let (cells, units) = units(source, engine.year, level, groupings);
+            let (cells, units) = units(source, engine.year, level, scope);
             for batch in units.chunks(UNITS_PER_BATCH) {
                 let parts: Vec<P> = batch
                     .par_chunks(512)
@@ -269,7 +335,103 @@ impl<'a> Comparison<'a> {
         Ok(())
     }
 
-    /// The years of the local pupils, ascending.
+    /// The LAs reported in a year: those asked for (`--la`), else every LA
+    /// with local pupils that year.
+    pub fn reported_las(&self, year: u16, options: &GapOptions) -> Vec<u16> {
+        let mut las: Vec<u16> = self
+            .local
+            .cells
+            .iter()
+            .filter(|c| c.place.year == year)
+            .map(|c| c.place.la_code)
+            .filter(|la| options.las.is_empty() || options.las.contains(la))
+            .collect();
+        las.sort_unstable();
+        las.dedup();
+        las
+    }
+
+    /// What an analyst should know about the neighbours of a year: an LA
+    /// the model lacks, and neighbours with no pupils in the data (an LA
+    /// that older data calls by a pre-reorganisation code, or one not in
+    /// the file).
+    pub fn neighbour_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
+        let Some(neighbours) = options.neighbours.as_deref() else {
+            return Vec::new();
+        };
+        let source = self.national_rows.unwrap_or(self.local);
+        let present: rustc_hash::FxHashSet<u16> = source
+            .cells
+            .iter()
+            .filter(|c| c.place.year == year)
+            .map(|c| c.place.la_code)
+            .collect();
+        let mut notes = Vec::new();
+        for la in self.reported_las(year, options) {
+            if !neighbours.has(la) {
+                notes.push(format!(
+                    "{year}: LA {la} is not in {}: it has no neighbours row",
+                    neighbours.source
+                ));
+                continue;
+            }
+            let missing: Vec<String> = neighbours
+                .of(la)
+                .iter()
+                .filter(|n| !present.contains(n))
+                .map(u16::to_string)
+                .collect();
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "{year}: LA {la}'s neighbours {} have no pupils in the data; its neighbour pool and average use the other {}",
+                    missing.join(", "),
+                    neighbours.of(la).len() - missing.len()
+                ));
+            }
+        }
+        notes
+    }
+
+    /// Every LA's values in the neighbours' source (the national pupils
+    /// where given, else the local ones), and how many of each reported
+    /// LA's neighbours have pupils: what `neighbour_average` and
+    /// `neighbours_used` are made of.
+    pub fn neighbour_figures(
+        &self,
+        engine: &Engine,
+        options: &GapOptions,
+    ) -> Result<Option<NeighbourFigures>> {
+        let Some(neighbours) = options.neighbours.clone() else {
+            return Ok(None);
+        };
+        let mut values: FxHashMap<u16, Vec<Option<f64>>> = FxHashMap::default();
+        let every_la = GapOptions {
+            levels: vec![Level::La],
+            suppression: options.suppression,
+            ..GapOptions::default()
+        };
+        self.map_units(
+            engine,
+            &every_la,
+            From::National,
+            |_| Vec::new(),
+            |part: &mut Vec<(Unit, Vec<Option<f64>>)>, pool| {
+                let row_values = (0..engine.rows.len())
+                    .map(|row| engine.figures(pool.figures, row).value_member)
+                    .collect();
+                part.push((pool.unit, row_values));
+            },
+            |_, parts| {
+                for (unit, row_values) in parts.into_iter().flatten() {
+                    if let Unit::La(la) = unit {
+                        values.insert(la, row_values);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Some(NeighbourFigures { neighbours, values }))
+    }
     pub fn years(&self) -> Vec<u16> {
         self.local.years()
     }
@@ -283,20 +445,32 @@ impl<'a> Comparison<'a> {
 
 /// The cells of every unit of a level in one year: cell indices grouped by
 /// unit, and each unit's range of them, in unit order.
+/// Which units a level has: groupings for alliances, the LAs reported and
+/// their neighbours for `neighbours`, and the LAs reported (none: every LA)
+/// for `la` and `school`.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    groupings: Option<&'a Groupings>,
+    neighbours: Option<&'a Neighbours>,
+    /// The LAs reported; for `la` and `school`, empty means every LA.
+    las: &'a [u16],
+}
+
 fn units(
     summaries: &Summaries,
     year: u16,
     level: Level,
-    groupings: Option<&Groupings>,
+    scope: Scope,
 ) -> (Vec<usize>, Vec<(Unit, std::ops::Range<usize>)>) {
     let of_year = summaries
         .cells
         .iter()
         .enumerate()
         .filter(|(_, cell)| cell.place.year == year);
-    let mut keyed: Vec<(Unit, usize)> = match (level, groupings) {
+    let reported = |la: u16| scope.las.is_empty() || scope.las.contains(&la);
+    let mut keyed: Vec<(Unit, usize)> = match (level, scope.groupings, scope.neighbours) {
         // A school in several groupings counts in each.
-        (Level::Alliance, Some(groupings)) => of_year
+        (Level::Alliance, Some(groupings), _) => of_year
             .flat_map(|(index, cell)| {
                 groupings
                     .of_school(cell.place.urn)
@@ -304,7 +478,27 @@ fn units(
                     .map(move |&group| (Unit::Alliance(group), index))
             })
             .collect(),
+        // An LA's pupils count in the pool of every reported LA whose
+        // neighbour it is.
+        (Level::Neighbours, _, Some(neighbours)) => {
+            let mut pools_of: FxHashMap<u16, Vec<u16>> = FxHashMap::default();
+            for &la in scope.las {
+                for &neighbour in neighbours.of(la) {
+                    pools_of.entry(neighbour).or_default().push(la);
+                }
+            }
+            of_year
+                .flat_map(|(index, cell)| {
+                    pools_of
+                        .get(&cell.place.la_code)
+                        .into_iter()
+                        .flatten()
+                        .map(move |&la| (Unit::Neighbours(la), index))
+                })
+                .collect()
+        }
         _ => of_year
+            .filter(|(_, cell)| level == Level::National || reported(cell.place.la_code))
             .map(|(index, cell)| (unit_of(&cell.place, level), index))
             .collect(),
     };
@@ -325,6 +519,7 @@ fn unit_of(place: &Place, level: Level) -> Unit {
         Level::La => Unit::La(place.la_code),
         Level::School => Unit::School(place.urn),
         Level::Alliance => unreachable!("alliances are found through their groupings"),
+        Level::Neighbours => unreachable!("neighbour pools are found through the model"),
         Level::Region => unreachable!("refused before: pupil tables have no regions"),
     }
 }

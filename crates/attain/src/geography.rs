@@ -28,6 +28,9 @@ pub enum Level {
     /// A region: published LA-level tables only (see [`crate::published`]).
     Region,
     La,
+    /// An LA's statistical neighbours pooled as if one LA (see
+    /// [`crate::neighbours`]); the unit is the LA's code.
+    Neighbours,
     School,
     /// A grouping of schools pooled as if one school (see [`crate::groupings`]).
     Alliance,
@@ -37,10 +40,11 @@ impl Level {
     /// The levels a pupil table gives by default.
     pub const ALL: [Level; 3] = [Level::National, Level::La, Level::School];
     /// Every level: `alliance` needs groupings, `region` published tables.
-    pub const EVERY: [Level; 5] = [
+    pub const EVERY: [Level; 6] = [
         Level::National,
         Level::Region,
         Level::La,
+        Level::Neighbours,
         Level::School,
         Level::Alliance,
     ];
@@ -50,6 +54,7 @@ impl Level {
             Level::National => "national",
             Level::Region => "region",
             Level::La => "la",
+            Level::Neighbours => "neighbours",
             Level::School => "school",
             Level::Alliance => "alliance",
         }
@@ -66,7 +71,8 @@ impl Level {
         levels.dedup();
         if levels.is_empty() {
             return Err(Error::Usage(
-                "no level given: expected national, region, la, school or alliance".into(),
+                "no level given: expected national, region, la, neighbours, school or alliance"
+                    .into(),
             ));
         }
         Ok(levels)
@@ -88,7 +94,7 @@ impl FromStr for Level {
             .find(|level| level.name() == wanted)
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "unknown level {text:?}: expected national, region, la, school or alliance"
+                    "unknown level {text:?}: expected national, region, la, neighbours, school or alliance"
                 ))
             })
     }
@@ -152,6 +158,8 @@ pub enum Unit {
     England,
     Region(Region),
     La(u16),
+    /// An LA's statistical neighbours, by the LA's code.
+    Neighbours(u16),
     School(u32),
     /// A grouping, by its index in the [`crate::Groupings`]; the table shows its id.
     Alliance(u32),
@@ -164,6 +172,7 @@ impl Unit {
             Unit::England => Level::National,
             Unit::Region(_) => Level::Region,
             Unit::La(_) => Level::La,
+            Unit::Neighbours(_) => Level::Neighbours,
             Unit::School(_) => Level::School,
             Unit::Alliance(_) => Level::Alliance,
         }
@@ -175,7 +184,7 @@ impl fmt::Display for Unit {
         match self {
             Unit::England => f.write_str(ENGLAND),
             Unit::Region(region) => f.write_str(region.code()),
-            Unit::La(code) => write!(f, "{code}"),
+            Unit::La(code) | Unit::Neighbours(code) => write!(f, "{code}"),
             Unit::School(urn) => write!(f, "{urn}"),
             Unit::Alliance(index) => write!(f, "grouping {index}"),
         }

@@ -102,6 +102,7 @@ pub mod groupings;
 pub mod groups;
 pub mod measures;
 pub mod national;
+pub mod neighbours;
 pub mod phase;
 pub mod published;
 pub mod pupils;

@@ -53,6 +53,8 @@ pub enum Rule {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measure {
     pub phase: Phase,
+    /// Which way is better: ranks put the best value first.
+    pub better: Better,
     /// The measure's name as written in output, `phase.short_name`, e.g. `ks2.rwm_exp`.
     pub name: &'static str,
     pub rule: Rule,
@@ -106,40 +108,54 @@ impl Measure {
 const EXPECTED_OR_ABOVE: &[TaCode] = &[TaCode::Exs, TaCode::Gds];
 const GREATER_DEPTH: &[TaCode] = &[TaCode::Gds];
 
+/// Which way a measure is better. Every measure so far is higher-is-better;
+/// one where lower is better (persistent absence, say) ranks the other way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
 /// Every measure, grouped by phase in phase order.
 pub static MEASURES: [Measure; 13] = [
     Measure {
         phase: Phase::Eyfs,
+        better: Better::Higher,
         name: "eyfs.gld",
         rule: Rule::AllOf(&[Condition::IsTrue("gld")]),
         description: "% of pupils reaching a good level of development",
     },
     Measure {
         phase: Phase::Phonics,
+        better: Better::Higher,
         name: "phonics.met",
         rule: Rule::AllOf(&[Condition::AtLeast("phonics_mark", 32.0)]),
         description: "% of pupils meeting the phonics expected standard (mark 32 or more out of 40)",
     },
     Measure {
         phase: Phase::Ks1,
+        better: Better::Higher,
         name: "ks1.read_exp",
         rule: Rule::AllOf(&[Condition::CodeIn("ks1_read", EXPECTED_OR_ABOVE)]),
         description: "% of pupils at the expected standard or above in KS1 reading (EXS or GDS)",
     },
     Measure {
         phase: Phase::Ks1,
+        better: Better::Higher,
         name: "ks1.writ_exp",
         rule: Rule::AllOf(&[Condition::CodeIn("ks1_writ", EXPECTED_OR_ABOVE)]),
         description: "% of pupils at the expected standard or above in KS1 writing (EXS or GDS)",
     },
     Measure {
         phase: Phase::Ks1,
+        better: Better::Higher,
         name: "ks1.mat_exp",
         rule: Rule::AllOf(&[Condition::CodeIn("ks1_mat", EXPECTED_OR_ABOVE)]),
         description: "% of pupils at the expected standard or above in KS1 maths (EXS or GDS)",
     },
     Measure {
         phase: Phase::Ks1,
+        better: Better::Higher,
         name: "ks1.rwm_exp",
         rule: Rule::AllOf(&[
             Condition::CodeIn("ks1_read", EXPECTED_OR_ABOVE),
@@ -150,6 +166,7 @@ pub static MEASURES: [Measure; 13] = [
     },
     Measure {
         phase: Phase::Ks2,
+        better: Better::Higher,
         name: "ks2.rwm_exp",
         rule: Rule::AllOf(&[
             Condition::AtLeast("ks2_read", 100.0),
@@ -160,6 +177,7 @@ pub static MEASURES: [Measure; 13] = [
     },
     Measure {
         phase: Phase::Ks2,
+        better: Better::Higher,
         name: "ks2.rwm_high",
         rule: Rule::AllOf(&[
             Condition::AtLeast("ks2_read", 110.0),
@@ -170,30 +188,35 @@ pub static MEASURES: [Measure; 13] = [
     },
     Measure {
         phase: Phase::Ks2,
+        better: Better::Higher,
         name: "ks2.read_avg",
         rule: Rule::MeanOf("ks2_read"),
         description: "average KS2 reading scaled score, over pupils with a scaled score",
     },
     Measure {
         phase: Phase::Ks2,
+        better: Better::Higher,
         name: "ks2.mat_avg",
         rule: Rule::MeanOf("ks2_mat"),
         description: "average KS2 maths scaled score, over pupils with a scaled score",
     },
     Measure {
         phase: Phase::Ks4,
+        better: Better::Higher,
         name: "ks4.att8",
         rule: Rule::MeanOf("att8"),
         description: "average Attainment 8 score, over pupils with a score",
     },
     Measure {
         phase: Phase::Ks4,
+        better: Better::Higher,
         name: "ks4.basics4",
         rule: Rule::AllOf(&[Condition::AtLeast("eng_grade", 4.0), Condition::AtLeast("mat_grade", 4.0)]),
         description: "% of pupils with grade 4 or above in both English and maths",
     },
     Measure {
         phase: Phase::Ks4,
+        better: Better::Higher,
         name: "ks4.basics5",
         rule: Rule::AllOf(&[Condition::AtLeast("eng_grade", 5.0), Condition::AtLeast("mat_grade", 5.0)]),
         description: "% of pupils with grade 5 or above in both English and maths",

@@ -64,6 +64,10 @@ pub enum Categories {
     Significance,
     /// Three years' direction: `rising`, `falling`, `mixed`.
     Direction,
+    /// An interval against a national figure: `above`, `in_line`, `below`.
+    Against,
+    /// LAIT's quartile bands: `A` (top quarter) to `D`.
+    Quartile,
 }
 
 impl Categories {
@@ -76,12 +80,14 @@ impl Categories {
             Categories::Group => Group::ALL.iter().map(|g| g.name()).collect(),
             Categories::Significance => vec!["rise", "drop", "no_change"],
             Categories::Direction => vec!["rising", "falling", "mixed"],
+            Categories::Against => vec!["above", "in_line", "below"],
+            Categories::Quartile => vec!["A", "B", "C", "D"],
         }
     }
 
     /// The polars `Enum` type, made once.
     pub fn dtype(self) -> DataType {
-        static TYPES: OnceLock<[DataType; 6]> = OnceLock::new();
+        static TYPES: OnceLock<[DataType; 8]> = OnceLock::new();
         TYPES.get_or_init(|| {
             [
                 Categories::Phase,
@@ -90,6 +96,8 @@ impl Categories {
                 Categories::Group,
                 Categories::Significance,
                 Categories::Direction,
+                Categories::Against,
+                Categories::Quartile,
             ]
             .map(|c| {
                 let frozen = FrozenCategories::new(c.names().into_iter())
@@ -126,7 +134,7 @@ const fn column(name: &'static str, kind: Kind) -> ColumnSpec {
 }
 
 /// The gap table's columns, in order.
-pub const GAP_COLUMNS: [ColumnSpec; 21] = [
+pub const GAP_COLUMNS: [ColumnSpec; 31] = [
     column("phase", Kind::Enum(Categories::Phase)),
     column("year", Kind::Year),
     column("level", Kind::Enum(Categories::Level)),
@@ -148,6 +156,16 @@ pub const GAP_COLUMNS: [ColumnSpec; 21] = [
     column("national_gap", Kind::Number),
     column("gap_vs_national_gap", Kind::Number),
     column("suppressed", Kind::Flag),
+    column("national_all", Kind::Number),
+    column("vs_national_same", Kind::Enum(Categories::Against)),
+    column("vs_national_other", Kind::Enum(Categories::Against)),
+    column("vs_national_all", Kind::Enum(Categories::Against)),
+    column("neighbour_average", Kind::Number),
+    column("neighbours_used", Kind::Count),
+    column("national_rank", Kind::Count),
+    column("national_units", Kind::Count),
+    column("national_quartile", Kind::Enum(Categories::Quartile)),
+    column("national_quintile", Kind::Count),
 ];
 
 /// The columns a table from published figures has after [`GAP_COLUMNS`].
@@ -223,7 +241,11 @@ pub fn names(published: bool) -> Vec<&'static str> {
 pub fn columns(published: bool) -> impl Iterator<Item = &'static ColumnSpec> {
     GAP_COLUMNS
         .iter()
-        .chain(PUBLISHED_COLUMNS.iter().take(if published { 5 } else { 0 }))
+        .chain(PUBLISHED_COLUMNS.iter().take(if published {
+            PUBLISHED_COLUMNS.len()
+        } else {
+            0
+        }))
 }
 
 /// The polars schema of a table.
@@ -409,6 +431,8 @@ mod tests {
             Categories::Group,
             Categories::Significance,
             Categories::Direction,
+            Categories::Against,
+            Categories::Quartile,
         ] {
             let names = categories.names();
             assert!(names.len() <= 256);

@@ -372,6 +372,7 @@ pub fn trends(
         comparison.map_units(
             &engine,
             gap,
+            crate::gaps::From::Local,
             |_| Vec::new(),
             |part: &mut Vec<((Level, Unit), Vec<Option<Kept>>)>, pool| {
                 part.push(((pool.level, pool.unit), keep(&engine, pool)))

@@ -52,6 +52,7 @@ pub fn compute(pupils: &PupilTable, national: National, min_cohort: u64) -> GapT
         levels: Level::ALL.to_vec(),
         suppression: Suppression { min_cohort },
         groupings: None,
+        ..GapOptions::default()
     };
     rows(attain::gaps(pupils, &national, &options)).unwrap()
 }

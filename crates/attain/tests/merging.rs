@@ -68,6 +68,7 @@ fn school_summaries_merged_equal_the_la_from_pupils() {
             levels: vec![Level::La],
             suppression: Suppression { min_cohort: 0 },
             groupings: None,
+            ..GapOptions::default()
         };
         let from_pupils = attain::gap_table(&whole, &National::Local, &options).unwrap();
         let from_merge = attain::gap_table(&merged, &National::Local, &options).unwrap();
@@ -120,6 +121,7 @@ fn an_alliance_is_its_schools_pooled_as_one_school() {
         levels: vec![Level::Alliance],
         suppression: Suppression::default(),
         groupings: Some(groupings.clone()),
+        ..GapOptions::default()
     };
     let frame = attain::gaps(&pupils, &national, &options).unwrap();
     let alliances = attain::schema::GapRows::from_frame(&frame).unwrap();
@@ -142,6 +144,7 @@ fn an_alliance_is_its_schools_pooled_as_one_school() {
             levels: vec![Level::School],
             suppression: Suppression::default(),
             groupings: None,
+            ..GapOptions::default()
         };
         let expected = attain::schema::GapRows::from_frame(
             &attain::gaps(&pooled, &national, &school).unwrap(),

@@ -78,6 +78,7 @@ fn options(levels: &[Level]) -> PublishedOptions {
             levels: levels.to_vec(),
             suppression: Suppression::default(),
             groupings: None,
+            ..GapOptions::default()
         },
         ..PublishedOptions::default()
     }
@@ -642,7 +643,7 @@ fn ees_files_give_known_la_figures() {
 
     // The gap table: LA value from exact counts, the published figure beside it.
     let mut opts = options(&[Level::National, Level::Region, Level::La]);
-    opts.las = vec![883];
+    opts.gap.las = vec![883];
     let table = gap_table(&eyfsp, &opts).unwrap();
     let r = row(
         &table,
@@ -742,7 +743,7 @@ fn a_lait_extract_gives_known_la_figures_without_counts() {
     );
 
     let mut opts = options(&[Level::National, Level::Region, Level::La]);
-    opts.las = vec![883];
+    opts.gap.las = vec![883];
     let table = gap_table(&lait, &opts).unwrap();
     let r = row(
         &table,
@@ -831,6 +832,7 @@ fn an_alliance_from_school_tables_equals_the_pupil_level_result() {
             levels: vec![Level::School],
             suppression: Suppression { min_cohort: 0 },
             groupings: None,
+            ..GapOptions::default()
         },
     )
     .unwrap();
@@ -889,6 +891,7 @@ fn an_alliance_from_school_tables_equals_the_pupil_level_result() {
         levels: vec![Level::Alliance],
         suppression: Suppression::default(),
         groupings: Some(groupings),
+        ..GapOptions::default()
     };
     let from_tables = gap_table(
         &published,
@@ -963,7 +966,7 @@ fn levels_and_options_are_checked() {
     ));
     // An LA filter keeps England and that LA's schools only.
     let mut opts = options(&Level::ALL);
-    opts.las = vec![883];
+    opts.gap.las = vec![883];
     let table = gap_table(&published, &opts).unwrap();
     assert!(table.unit.iter().all(|u| *u == Unit::England.to_string()));
     // Suppression applies to published figures too, and withholds the

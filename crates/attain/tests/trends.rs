@@ -35,6 +35,7 @@ fn trends_of(csv: &str, min_cohort: u64, levels: &[Level]) -> DataFrame {
         levels: levels.to_vec(),
         suppression: Suppression { min_cohort },
         groupings: None,
+        ..GapOptions::default()
     };
     trends(&comparison, &options, TrendOptions::default()).unwrap()
 }
@@ -160,6 +161,7 @@ fn a_gap_change_has_the_mover_interval_of_the_two_gaps() {
                 levels: vec![Level::School],
                 suppression: Suppression { min_cohort: 0 },
                 groupings: None,
+                ..GapOptions::default()
             },
         )
         .unwrap(),

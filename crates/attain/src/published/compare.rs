@@ -43,7 +43,7 @@ use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Area, Figure, FigureKey, Published, School};
-use crate::compare::{slot, Beside, Engine, GapOptions, Pool, Pooled};
+use crate::compare::{slot, Beside, Engine, GapOptions, NeighbourFigures, Pool, Pooled};
 use crate::error::{Error, Result};
 use crate::geography::{Level, Region, Unit};
 use crate::groups::Population;
@@ -58,8 +58,6 @@ pub struct PublishedOptions {
     /// Levels, suppression and groupings, as for pupils (the `region`
     /// level is available here).
     pub gap: GapOptions,
-    /// Only these LAs (with their schools and regions); empty for every LA.
-    pub las: Vec<u16>,
     /// National figures used where the files have no England figure.
     pub national: Option<NationalFigures>,
 }
@@ -200,7 +198,7 @@ pub fn visit_units(
     mut visit: impl FnMut(&Engine, Option<&Pool>) -> Result<()>,
 ) -> Result<()> {
     let gap = &options.gap;
-    gap.check_alliance()?;
+    gap.check_levels()?;
     let index = published.index()?;
     let mut by_year: BTreeMap<(Phase, u16), Vec<&Figure>> = BTreeMap::new();
     for figure in &published.figures {
@@ -238,6 +236,27 @@ pub fn visit_units(
             all: &published.figures,
             national,
         };
+        let mut engine = engine;
+        engine.neighbour_figures = gap.neighbours.clone().map(|neighbours| {
+            // Each LA's own published value (LAIT's neighbour average).
+            let mut values: FxHashMap<u16, Vec<Option<f64>>> = FxHashMap::default();
+            for figure in &year.figures {
+                if let Area::La(la) = figure.area {
+                    values.entry(la).or_insert_with(|| {
+                        engine
+                            .rows
+                            .iter()
+                            .map(|&(measure, group)| {
+                                year.figure(engine.measures[measure], group.members(), Area::La(la))
+                                    .filter(|f| !f.n.is_some_and(|n| gap.suppression.withholds(n)))
+                                    .and_then(|f| f.value)
+                            })
+                            .collect()
+                    });
+                }
+            }
+            NeighbourFigures { neighbours, values }
+        });
         let size = engine.measures.len() * Population::ALL.len();
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
@@ -343,7 +362,7 @@ fn units(
     published: &Published,
     options: &PublishedOptions,
 ) -> Vec<(Unit, Members)> {
-    let wanted_la = |la: u16| options.las.is_empty() || options.las.contains(&la);
+    let wanted_la = |la: u16| options.gap.las.is_empty() || options.gap.las.contains(&la);
     let schools: Vec<School> = sorted(
         year.figures
             .iter()
@@ -368,8 +387,9 @@ fn units(
             }
         }
         Level::Region => {
-            let wanted: Option<FxHashSet<Region>> = (!options.las.is_empty()).then(|| {
+            let wanted: Option<FxHashSet<Region>> = (!options.gap.las.is_empty()).then(|| {
                 options
+                    .gap
                     .las
                     .iter()
                     .filter_map(|la| published.la_regions.get(la).copied())
@@ -419,6 +439,42 @@ fn units(
             (Unit::La(la), members)
         })
         .collect(),
+        Level::Neighbours => {
+            let neighbours = options.gap.neighbours.as_deref().expect("checked before");
+            let with_figures: FxHashSet<u16> = year
+                .figures
+                .iter()
+                .filter_map(|f| match f.area {
+                    Area::La(la) => Some(la),
+                    _ => None,
+                })
+                .collect();
+            sorted(
+                with_figures
+                    .iter()
+                    .copied()
+                    .filter(|&la| wanted_la(la))
+                    .collect(),
+            )
+            .into_iter()
+            .filter(|&la| neighbours.has(la))
+            .map(|la| {
+                let pool = neighbours
+                    .of(la)
+                    .iter()
+                    .filter(|n| with_figures.contains(n))
+                    .map(|&n| Area::La(n))
+                    .collect();
+                (
+                    Unit::Neighbours(la),
+                    Members::Pooled {
+                        schools: pool,
+                        published: None,
+                    },
+                )
+            })
+            .collect()
+        }
         Level::School => schools
             .iter()
             .map(|s| (Unit::School(s.urn), Members::One(Area::School(*s))))
