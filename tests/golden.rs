@@ -110,6 +110,30 @@ fn cases() -> Vec<(&'static str, Vec<String>)> {
                 "datasets/national/national.csv",
             ]),
         ),
+        (
+            "sample_neighbours_one_la",
+            args(&[
+                "gaps",
+                "--data",
+                "datasets/sample",
+                "--neighbours",
+                "2025",
+                "--la",
+                "883",
+            ]),
+        ),
+        (
+            "published_lait_neighbours",
+            args(&[
+                "gaps",
+                "--published",
+                "datasets/dfe/la/lait_attainment_883_845_850.csv",
+                "--neighbours",
+                "2021",
+                "--level",
+                "la,neighbours",
+            ]),
+        ),
         ("published_schools", with(&["gaps"], &schools)),
         ("published_la_tables", with(&["gaps"], &la)),
         (

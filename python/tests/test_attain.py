@@ -275,3 +275,31 @@ def test_trends_from_published_tables_of_several_years(tmp_path: pathlib.Path) -
     assert means["change_ci_low"].null_count() == means.height
     with pytest.raises(attain.UsageError):
         attain.trends(SAMPLE / "ks2.csv", schools=schools)
+
+
+def test_neighbours_and_la_from_a_national_file(tmp_path: pathlib.Path) -> None:
+    pupils, _ = attain.synth("phonics", scale="national", la=883, years=[2024], seed=7)
+    path = tmp_path / "phonics.parquet"
+    pupils.write_parquet(path)
+    out = tmp_path / "gaps.parquet"
+    done = cli("gaps", "--pupils", str(path), "--la", "883", "--neighbours", "2025", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = attain.gaps(pupils, la=883, neighbours=2025)
+    from_cli = pl.read_parquet(out)
+    assert_frame_equal(table, from_cli)
+    assert set(table["level"].cast(pl.String)) == {"national", "la", "neighbours", "school"}
+    la = table.filter(pl.col("level") == "la", pl.col("group") == "all").row(0, named=True)
+    assert la["unit"] == "883" and la["neighbours_used"] == 10
+    assert la["national_units"] > 100 and la["national_quartile"] in {"A", "B", "C", "D"}
+    # Schools of other LAs are not reported, but national rows use every pupil.
+    national = table.filter(pl.col("level") == "national", pl.col("group") == "all").row(0, named=True)
+    assert national["n_member"] == pupils.height
+
+
+def test_a_missing_neighbour_warns() -> None:
+    with pytest.warns(UserWarning, match="neighbours .* have no pupils"):
+        table = attain.gaps(SAMPLE / "ks2.csv", national=SAMPLE / "national.csv", neighbours="2025")
+    la = table.filter(pl.col("level") == "la", pl.col("group") == "all")
+    assert (la["neighbours_used"] == 0).all() and la["neighbour_average"].null_count() == la.height
+    with pytest.raises(attain.UsageError):
+        attain.gaps(SAMPLE / "ks2.csv", neighbours=True)  # type: ignore[arg-type]

@@ -743,3 +743,54 @@ impl Rows {
         DataFrame::new(rows, columns).map_err(|e| Error::table("gap table", e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_at_the_boundaries_are_in_line() {
+        let interval = Some(Interval {
+            low: 50.0,
+            high: 60.0,
+        });
+        assert_eq!(
+            against(interval, Some(50.0)),
+            Some(1),
+            "ci_low equal: in line"
+        );
+        assert_eq!(
+            against(interval, Some(60.0)),
+            Some(1),
+            "ci_high equal: in line"
+        );
+        assert_eq!(against(interval, Some(49.999)), Some(0), "above");
+        assert_eq!(against(interval, Some(60.001)), Some(2), "below");
+        assert_eq!(against(None, Some(50.0)), None);
+        assert_eq!(against(interval, None), None);
+    }
+
+    #[test]
+    fn ties_share_the_best_rank_and_bands_split_evenly() {
+        let mut ranks = Ranks::default();
+        for value in [70.0, 80.0, 80.0, 60.0, 90.0] {
+            ranks.add(Level::La, [Some(value)]);
+        }
+        ranks.add(Level::La, [None]); // withheld: not ranked
+        let ranks = ranks.finish();
+        let rank = |v| ranks.position(Level::La, 0, v, Better::Higher);
+        assert_eq!(rank(90.0), Some((1, 5)));
+        assert_eq!(rank(80.0), Some((2, 5)));
+        assert_eq!(rank(70.0), Some((4, 5)));
+        assert_eq!(rank(60.0), Some((5, 5)));
+        let lower = |v| ranks.position(Level::La, 0, v, Better::Lower);
+        assert_eq!(lower(60.0), Some((1, 5)));
+        assert_eq!(lower(80.0), Some((3, 5)));
+        assert_eq!(ranks.position(Level::School, 0, 60.0, Better::Higher), None);
+        // 152 LAs: 38 in each quartile; 5 schools in each fifth of 25.
+        assert_eq!(band(38, 152, 4), 0);
+        assert_eq!(band(39, 152, 4), 1);
+        assert_eq!(band(152, 152, 4), 3);
+        assert_eq!((band(5, 25, 5), band(6, 25, 5), band(25, 25, 5)), (0, 1, 4));
+    }
+}

@@ -29,8 +29,9 @@
 //!    ([`compare::Pool`]), built by [`gaps`] from pupils and by
 //!    [`published::gap_table`] from published figures;
 //! 4. **[`compare`]**: the one engine that turns pools into rows: values,
-//!    [`stats`] intervals, gaps, national figures and [`suppression`];
-//!    rows go straight into Arrow arrays;
+//!    [`stats`] intervals, gaps, national figures, significance against
+//!    national, national ranks, [`neighbours`] and [`suppression`]; rows go
+//!    straight into Arrow arrays;
 //!    [`trends`] compares each unit's rows with the same unit's previous
 //!    year (change intervals, MOVER for a gap's change, direction);
 //! 5. **present**: [`schema`] (the columns, written once) and [`report`]

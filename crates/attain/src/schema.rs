@@ -19,6 +19,11 @@
 //! | `national_gap` | f64 | national member − national comparison |
 //! | `gap_vs_national_gap` | f64 | gap − national gap |
 //! | `suppressed` | bool | a value was withheld (see [`crate::suppression`]) |
+//! | `national_all` | f64 | England's value of group `all` for the measure |
+//! | `vs_national_same`, `vs_national_other`, `vs_national_all` | enum | the 95% interval against `national_member`, `national_comparison`, `national_all`: `above`, `in_line`, `below` (empty on national rows) |
+//! | `neighbour_average`, `neighbours_used` | f64, i64 | LA rows: the mean of the statistical neighbours' own values; how many neighbours the data has (see [`crate::neighbours`]) |
+//! | `national_rank`, `national_units` | i64 | LA and school rows: rank among every unit of the level nationally (1 best, ties share), and how many were ranked |
+//! | `national_quartile`, `national_quintile` | enum, i64 | LAs: `A`–`D` (LAIT); schools: 1–5 (IDSR) |
 //!
 //! A table from published figures has five more ([`PUBLISHED_COLUMNS`]):
 //!
@@ -295,6 +300,16 @@ pub struct GapRows {
     pub national_gap: Vec<Option<f64>>,
     pub gap_vs_national_gap: Vec<Option<f64>>,
     pub suppressed: Vec<bool>,
+    pub national_all: Vec<Option<f64>>,
+    pub vs_national_same: Vec<Option<String>>,
+    pub vs_national_other: Vec<Option<String>>,
+    pub vs_national_all: Vec<Option<String>>,
+    pub neighbour_average: Vec<Option<f64>>,
+    pub neighbours_used: Vec<Option<u64>>,
+    pub national_rank: Vec<Option<u64>>,
+    pub national_units: Vec<Option<u64>>,
+    pub national_quartile: Vec<Option<String>>,
+    pub national_quintile: Vec<Option<u64>>,
     /// The published columns, for a table from published figures.
     pub published: Option<PublishedRows>,
 }
@@ -343,6 +358,15 @@ impl GapRows {
                 .collect())
         };
         let unknown = |what: &str, value: &str| Error::Usage(format!("not a {what}: {value:?}"));
+        let optional_text = |name: &str| -> crate::Result<Vec<Option<String>>> {
+            let cast = column(name)?.cast(&DataType::String).map_err(failed)?;
+            Ok(cast
+                .str()
+                .map_err(failed)?
+                .iter()
+                .map(|v| v.map(str::to_owned))
+                .collect())
+        };
         Ok(GapRows {
             phase: text("phase")?
                 .iter()
@@ -391,6 +415,16 @@ impl GapRows {
             national_gap: numbers("national_gap")?,
             gap_vs_national_gap: numbers("gap_vs_national_gap")?,
             suppressed: flags("suppressed")?,
+            national_all: numbers("national_all")?,
+            vs_national_same: optional_text("vs_national_same")?,
+            vs_national_other: optional_text("vs_national_other")?,
+            vs_national_all: optional_text("vs_national_all")?,
+            neighbour_average: numbers("neighbour_average")?,
+            neighbours_used: counts("neighbours_used")?,
+            national_rank: counts("national_rank")?,
+            national_units: counts("national_units")?,
+            national_quartile: optional_text("national_quartile")?,
+            national_quintile: counts("national_quintile")?,
             published: match frame.column("reason") {
                 Err(_) => None,
                 Ok(reason) => Some(PublishedRows {

@@ -166,6 +166,12 @@ impl<'p> Year<'p> {
     }
 }
 
+/// Files whose units of a level span at least this many LAs are taken to
+/// cover England, and rank their units nationally (England has 153 LAs; a
+/// file of one LA's schools, or a few LAs', would otherwise rank schools
+/// within the LA and call it national).
+pub const ALL_ENGLAND_LAS: usize = 100;
+
 /// Builds the gap table from published figures, phase by phase and year by
 /// year.
 pub fn gap_table(published: &Published, options: &PublishedOptions) -> Result<DataFrame> {
@@ -260,6 +266,48 @@ pub fn visit_units(
         let size = engine.measures.len() * Population::ALL.len();
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
+        // National ranks, where the files cover England: every unit of the
+        // level, whatever LAs are reported.
+        let every_la = PublishedOptions {
+            gap: GapOptions {
+                las: Vec::new(),
+                ..gap.clone()
+            },
+            national: options.national.clone(),
+        };
+        let mut ranks = crate::compare::Ranks::default();
+        for level in [Level::La, Level::School] {
+            if !gap.levels.contains(&level) {
+                continue;
+            }
+            let all_units = units(&year, level, published, &every_la);
+            let las: FxHashSet<u16> = all_units
+                .iter()
+                .filter_map(|(unit, members)| match (unit, members) {
+                    (Unit::La(la), _) => Some(*la),
+                    (_, Members::One(Area::School(school))) => Some(school.la_code),
+                    _ => None,
+                })
+                .collect();
+            if las.len() < ALL_ENGLAND_LAS {
+                continue;
+            }
+            for (_, members) in all_units {
+                fill_unit(
+                    &engine,
+                    &year,
+                    &members,
+                    published,
+                    &mut pooled,
+                    &mut beside,
+                );
+                ranks.add(
+                    level,
+                    (0..engine.rows.len()).map(|row| engine.figures(&pooled, row).value_member),
+                );
+            }
+        }
+        engine.ranks = ranks.finish();
         for &level in &gap.levels {
             for (unit, members) in units(&year, level, published, options) {
                 fill_unit(
