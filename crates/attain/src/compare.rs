@@ -413,6 +413,20 @@ impl Engine {
         }
     }
 
+    /// A row's members' value for a unit, after suppression, without the
+    /// intervals [`Engine::figures`] computes: what ranks and neighbour
+    /// averages need of every unit in England.
+    pub fn value(&self, pool: &[Pooled], row: usize) -> Option<f64> {
+        let (index, group) = self.rows[row];
+        let member = pool[slot(index, group.members())];
+        let kind = self.measures[index].kind();
+        let (n, value) = match member.shown {
+            Some(shown) if member.summary.n(kind) == 0 => shown,
+            _ => (Some(member.summary.n(kind)), member.summary.value(kind)),
+        };
+        value.filter(|_| !self.suppression.withholds(n.unwrap_or(0)))
+    }
+
     /// A unit's rows.
     pub fn push_unit(&self, out: &mut Rows, pool: &Pool) {
         for (row, &(index, group)) in self.rows.iter().enumerate() {

@@ -199,7 +199,7 @@ impl<'a> Comparison<'a> {
             |_| Vec::new(),
             |part: &mut Vec<(Level, Vec<Option<f64>>)>, pool| {
                 let values = (0..engine.rows.len())
-                    .map(|row| engine.figures(pool.figures, row).value_member)
+                    .map(|row| engine.value(pool.figures, row))
                     .collect();
                 part.push((pool.level, values));
             },
@@ -417,7 +417,7 @@ impl<'a> Comparison<'a> {
             |_| Vec::new(),
             |part: &mut Vec<(Unit, Vec<Option<f64>>)>, pool| {
                 let row_values = (0..engine.rows.len())
-                    .map(|row| engine.figures(pool.figures, row).value_member)
+                    .map(|row| engine.value(pool.figures, row))
                     .collect();
                 part.push((pool.unit, row_values));
             },

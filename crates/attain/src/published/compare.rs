@@ -303,7 +303,7 @@ pub fn visit_units(
                 );
                 ranks.add(
                     level,
-                    (0..engine.rows.len()).map(|row| engine.figures(&pooled, row).value_member),
+                    (0..engine.rows.len()).map(|row| engine.value(&pooled, row)),
                 );
             }
         }
