@@ -37,6 +37,13 @@ enum Command {
     /// previous year, with the significance of each change and of the
     /// gap's change, and three years' direction.
     Trends(TrendsArgs),
+    /// Write the summaries table of pupil files: counts, sums and sums of
+    /// squares per school, year, pupil profile and measure, which add up
+    /// exactly (see `gaps --summaries`).
+    Summarise(SummariseArgs),
+    /// Print the SQL that makes a phase's summaries table from a pupil
+    /// table in a database (DuckDB, polars, Spark SQL).
+    SummariesSql(SummariesSqlArgs),
     /// Write a seeded synthetic dataset: one <phase>.csv (or .parquet) per
     /// phase and national.csv.
     Synth(SynthArgs),
@@ -50,8 +57,17 @@ struct GapsArgs {
     /// A pupil table, CSV or Parquet. Repeat for several files of one phase
     /// (one per year, say): they are read a chunk at a time, so many years of
     /// national pupils need no more memory than about one.
-    #[arg(long, required_unless_present_any = ["data", "schools", "published"], conflicts_with_all = ["data", "schools", "published"])]
+    #[arg(long, required_unless_present_any = ["data", "schools", "published", "summaries"], conflicts_with_all = ["data", "schools", "published", "summaries"])]
     pupils: Vec<PathBuf>,
+    /// A summaries table (from `attain summarise`, a Spark job or SQL),
+    /// Parquet or CSV. Repeat for partial tables: rows with the same key
+    /// add up.
+    #[arg(long, conflicts_with_all = ["data", "schools", "published"])]
+    summaries: Vec<PathBuf>,
+    /// Summaries tables of the national cohort: national rows and figures
+    /// are computed from them.
+    #[arg(long, conflicts_with_all = ["national", "national_pupils"])]
+    national_summaries: Vec<PathBuf>,
     /// A DfE school performance table (KS2 or KS4), as downloaded. Repeat
     /// for several years or LAs. The la rows pool the LA's schools, with
     /// DfE's own LA figure beside them (published_member).
@@ -109,6 +125,32 @@ struct GapsArgs {
 }
 
 #[derive(Args)]
+struct SummariseArgs {
+    /// Pupil tables of one phase, CSV or Parquet (read a chunk at a time).
+    #[arg(long, required = true)]
+    pupils: Vec<PathBuf>,
+    /// The phase; found from the columns when omitted.
+    #[arg(long)]
+    phase: Option<String>,
+    /// parquet or csv (default: from --out's extension, else parquet).
+    #[arg(long)]
+    format: Option<String>,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct SummariesSqlArgs {
+    /// The phase.
+    #[arg(long)]
+    phase: String,
+    /// The pupil table's name in the database.
+    #[arg(long, default_value = "pupils")]
+    table: String,
+}
+
+#[derive(Args)]
 struct TrendsArgs {
     #[command(flatten)]
     gaps: GapsArgs,
@@ -159,6 +201,10 @@ fn main() -> ExitCode {
             }),
         ),
         Command::Synth(args) => synth(args),
+        Command::Summarise(args) => summarise(args),
+        Command::SummariesSql(args) => args.phase.parse::<Phase>().map(|phase| {
+            print!("{}", attain::summaries_table::sql(phase, &args.table));
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -262,6 +308,9 @@ fn gaps_published(args: GapsArgs, job: Job) -> Result<()> {
             .map(NationalFigures::read_reference)
             .transpose()?,
     };
+    for note in attain::published::neighbour_notes(&published, &options) {
+        eprintln!("attain: warning: {note}");
+    }
     let (mut table, mut empty) = match job {
         Job::Gaps => (
             attain::published::gap_table(&published, &options)?,
@@ -292,23 +341,33 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
         ));
     }
     let phases: Option<Vec<Phase>> = args.phase.as_deref().map(parse_phases).transpose()?;
-    // Each input is a phase and its files.
-    let (inputs, folder_national): (Vec<(Vec<PathBuf>, Option<Phase>)>, Option<PathBuf>) =
-        match &args.data {
-            None => match phases.as_deref() {
-                None => (vec![(args.pupils.clone(), None)], None),
-                Some([phase]) => (vec![(args.pupils.clone(), Some(*phase))], None),
-                Some(_) => return Err(Error::Usage("--pupils files take a single --phase".into())),
-            },
-            Some(dir) => {
-                let (found, national) = attain::gaps::data_folder(dir, phases.as_deref())?;
-                let inputs = found
-                    .into_iter()
-                    .map(|(phase, file)| (vec![file], Some(phase)))
-                    .collect();
-                (inputs, national)
+    // Each input is a phase's pupil files, or a phase's summaries.
+    enum Input {
+        Pupils(Vec<PathBuf>, Option<Phase>),
+        Summaries(attain::Summaries),
+    }
+    let (inputs, folder_national): (Vec<Input>, Option<PathBuf>) = match &args.data {
+        None if !args.summaries.is_empty() => {
+            let mut all = attain::summaries_table::read(&args.summaries)?;
+            if let Some(phases) = &phases {
+                all.retain(|s| phases.contains(&s.phase));
             }
-        };
+            (all.into_iter().map(Input::Summaries).collect(), None)
+        }
+        None => match phases.as_deref() {
+            None => (vec![Input::Pupils(args.pupils.clone(), None)], None),
+            Some([phase]) => (vec![Input::Pupils(args.pupils.clone(), Some(*phase))], None),
+            Some(_) => return Err(Error::Usage("--pupils files take a single --phase".into())),
+        },
+        Some(dir) => {
+            let (found, national) = attain::gaps::data_folder(dir, phases.as_deref())?;
+            let inputs = found
+                .into_iter()
+                .map(|(phase, file)| Input::Pupils(vec![file], Some(phase)))
+                .collect();
+            (inputs, national)
+        }
+    };
     // A folder's national.csv serves unless national pupils are given.
     let reference = match (&args.national, &args.national_pupils) {
         (Some(path), _) => Some(NationalFigures::read_reference(path)?),
@@ -318,17 +377,37 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
             .transpose()?,
         (None, Some(_)) => None,
     };
+    let national_summaries = (!args.national_summaries.is_empty())
+        .then(|| attain::summaries_table::read(&args.national_summaries))
+        .transpose()?;
     let options = gap_options(&args, &Level::ALL)?;
     let mut writer = table_writer(&args)?;
 
-    for (paths, phase) in inputs {
-        let local = attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?;
-        let (national, note) = National::choose(
-            &local,
-            &paths,
-            args.national_pupils.as_deref(),
-            reference.clone(),
-        )?;
+    for input in inputs {
+        let (local, paths) = match input {
+            Input::Pupils(paths, phase) => (
+                attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?,
+                paths,
+            ),
+            Input::Summaries(summaries) => (summaries, Vec::new()),
+        };
+        let (national, note) = match &national_summaries {
+            Some(all) => {
+                let same_phase = all.iter().find(|s| s.phase == local.phase).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "the national summaries have no {} rows",
+                        local.phase
+                    ))
+                })?;
+                (National::Pupils(same_phase.clone()), None)
+            }
+            None => National::choose(
+                &local,
+                &paths,
+                args.national_pupils.as_deref(),
+                reference.clone(),
+            )?,
+        };
         if let Some(note) = note {
             eprintln!("attain: {}", note.0);
         }
@@ -357,6 +436,25 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
         Job::Gaps => attain::schema::empty(false),
         Job::Trends(_) => attain::schema::empty_trends(),
     })
+}
+
+fn summarise(args: SummariseArgs) -> Result<()> {
+    let phase = args.phase.as_deref().map(str::parse::<Phase>).transpose()?;
+    let format = match &args.format {
+        Some(format) => format.parse()?,
+        None => Format::from_extension(&args.out).unwrap_or(Format::Parquet),
+    };
+    let summaries = attain::summarise_files(&args.pupils, phase, attain::pupils::CHUNK_ROWS)?;
+    let mut table = summaries.to_table()?;
+    report::write_file(&mut table, format, &args.out)?;
+    eprintln!(
+        "attain: wrote {} ({} rows: {} cells of school, year and pupil profile, {} measures)",
+        args.out.display(),
+        table.height(),
+        summaries.cells.len(),
+        summaries.measures.len()
+    );
+    Ok(())
 }
 
 fn synth(args: SynthArgs) -> Result<()> {

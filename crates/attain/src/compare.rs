@@ -265,7 +265,11 @@ impl Ranks {
             Better::Higher => values.len() - values.partition_point(|&v| v <= value),
             Better::Lower => values.partition_point(|&v| v < value),
         };
-        Some((better_than as u64 + 1, values.len() as u64))
+        // A local unit whose value is not among the national units' (a
+        // local file that is not part of the national one) is placed among
+        // them, never past the last.
+        let units = values.len() as u64;
+        Some(((better_than as u64 + 1).min(units), units))
     }
 }
 
@@ -288,15 +292,18 @@ impl NeighbourFigures {
             .count() as u64
     }
 
-    /// The mean of the neighbours' own values for a row, over those with one.
-    pub fn average(&self, la: u16, row: usize) -> Option<f64> {
+    /// The mean of the neighbours' own values for a row, over those with
+    /// one, and how many those are.
+    pub fn average(&self, la: u16, row: usize) -> (Option<f64>, u64) {
         let values: Vec<f64> = self
             .neighbours
             .of(la)
             .iter()
             .filter_map(|n| self.values.get(n)?.get(row).copied().flatten())
             .collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        let average =
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+        (average, values.len() as u64)
     }
 }
 
@@ -316,7 +323,7 @@ fn against(interval: Option<Interval>, national: Option<f64>) -> Option<u8> {
 
 /// The band of a rank among `units`: 0 for the top `1/bands`, and so on.
 fn band(rank: u64, units: u64, bands: u64) -> u64 {
-    (rank - 1) * bands / units
+    ((rank.max(1) - 1) * bands / units.max(1)).min(bands - 1)
 }
 
 impl Engine {
@@ -479,7 +486,8 @@ impl Engine {
             let neighbours = self.neighbour_figures.as_ref();
             let (average, used) = match (pool.unit, neighbours) {
                 (Unit::La(la), Some(n)) if n.neighbours.has(la) => {
-                    (n.average(la, row), Some(n.used(la)))
+                    let (average, used) = n.average(la, row);
+                    (average, Some(used))
                 }
                 (Unit::Neighbours(la), Some(n)) => (None, Some(n.used(la))),
                 _ => (None, None),
@@ -806,5 +814,8 @@ mod tests {
         assert_eq!(band(39, 152, 4), 1);
         assert_eq!(band(152, 152, 4), 3);
         assert_eq!((band(5, 25, 5), band(6, 25, 5), band(25, 25, 5)), (0, 1, 4));
+        // A local value below every national one is placed last, not past it.
+        assert_eq!(rank(10.0), Some((5, 5)));
+        assert_eq!(band(6, 5, 4), 3);
     }
 }

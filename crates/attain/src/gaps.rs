@@ -447,7 +447,7 @@ impl<'a> Comparison<'a> {
 /// unit, and each unit's range of them, in unit order.
 /// Which units a level has: groupings for alliances, the LAs reported and
 /// their neighbours for `neighbours`, and the LAs reported (none: every LA)
-/// for `la` and `school`.
+/// for `la`, `school` and the schools pooled into alliances.
 #[derive(Clone, Copy)]
 struct Scope<'a> {
     groupings: Option<&'a Groupings>,
@@ -471,6 +471,7 @@ fn units(
     let mut keyed: Vec<(Unit, usize)> = match (level, scope.groupings, scope.neighbours) {
         // A school in several groupings counts in each.
         (Level::Alliance, Some(groupings), _) => of_year
+            .filter(|(_, cell)| reported(cell.place.la_code))
             .flat_map(|(index, cell)| {
                 groupings
                     .of_school(cell.place.urn)

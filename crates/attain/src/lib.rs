@@ -110,6 +110,7 @@ pub mod pupils;
 pub mod report;
 pub mod schema;
 pub mod stats;
+pub mod summaries_table;
 pub mod summary;
 pub mod suppression;
 pub mod synth;

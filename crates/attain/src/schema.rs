@@ -21,7 +21,7 @@
 //! | `suppressed` | bool | a value was withheld (see [`crate::suppression`]) |
 //! | `national_all` | f64 | England's value of group `all` for the measure |
 //! | `vs_national_same`, `vs_national_other`, `vs_national_all` | enum | the 95% interval against `national_member`, `national_comparison`, `national_all`: `above`, `in_line`, `below` (empty on national rows) |
-//! | `neighbour_average`, `neighbours_used` | f64, i64 | LA rows: the mean of the statistical neighbours' own values; how many neighbours the data has (see [`crate::neighbours`]) |
+//! | `neighbour_average`, `neighbours_used` | f64, i64 | LA rows: the mean of the statistical neighbours' own values and how many it is over; `neighbours` rows: how many neighbours the data has (see [`crate::neighbours`]) |
 //! | `national_rank`, `national_units` | i64 | LA and school rows: rank among every unit of the level nationally (1 best, ties share), and how many were ranked |
 //! | `national_quartile`, `national_quintile` | enum, i64 | LAs: `A`–`D` (LAIT); schools: 1–5 (IDSR) |
 //!

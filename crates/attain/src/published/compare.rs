@@ -166,6 +166,58 @@ impl<'p> Year<'p> {
     }
 }
 
+/// What an analyst should know about the neighbours in published files: an
+/// LA the model lacks, and neighbours the files have no figures for.
+pub fn neighbour_notes(published: &Published, options: &PublishedOptions) -> Vec<String> {
+    let Some(neighbours) = options.gap.neighbours.as_deref() else {
+        return Vec::new();
+    };
+    let mut by_year: BTreeMap<(Phase, u16), FxHashSet<u16>> = BTreeMap::new();
+    for figure in &published.figures {
+        let la = match figure.area {
+            Area::La(la) => la,
+            Area::School(school) => school.la_code,
+            _ => continue,
+        };
+        by_year
+            .entry((figure.measure.phase, figure.year))
+            .or_default()
+            .insert(la);
+    }
+    let mut notes = Vec::new();
+    for ((phase, year), present) in by_year {
+        let mut reported: Vec<u16> = present
+            .iter()
+            .copied()
+            .filter(|la| options.gap.las.is_empty() || options.gap.las.contains(la))
+            .collect();
+        reported.sort_unstable();
+        for la in reported {
+            if !neighbours.has(la) {
+                notes.push(format!(
+                    "{phase} {year}: LA {la} is not in {}: it has no neighbours row",
+                    neighbours.source
+                ));
+                continue;
+            }
+            let missing: Vec<String> = neighbours
+                .of(la)
+                .iter()
+                .filter(|n| !present.contains(n))
+                .map(u16::to_string)
+                .collect();
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "{phase} {year}: LA {la}'s neighbours {} have no figures in the files; its neighbour pool and average use the other {}",
+                    missing.join(", "),
+                    neighbours.of(la).len() - missing.len()
+                ));
+            }
+        }
+    }
+    notes
+}
+
 /// Files whose units of a level span at least this many LAs are taken to
 /// cover England, and rank their units nationally (England has 153 LAs; a
 /// file of one LA's schools, or a few LAs', would otherwise rank schools
@@ -243,37 +295,44 @@ pub fn visit_units(
             national,
         };
         let mut engine = engine;
-        engine.neighbour_figures = gap.neighbours.clone().map(|neighbours| {
-            // Each LA's own published value (LAIT's neighbour average).
-            let mut values: FxHashMap<u16, Vec<Option<f64>>> = FxHashMap::default();
-            for figure in &year.figures {
-                if let Area::La(la) = figure.area {
-                    values.entry(la).or_insert_with(|| {
-                        engine
-                            .rows
-                            .iter()
-                            .map(|&(measure, group)| {
-                                year.figure(engine.measures[measure], group.members(), Area::La(la))
-                                    .filter(|f| !f.n.is_some_and(|n| gap.suppression.withholds(n)))
-                                    .and_then(|f| f.value)
-                            })
-                            .collect()
-                    });
-                }
-            }
-            NeighbourFigures { neighbours, values }
-        });
         let size = engine.measures.len() * Population::ALL.len();
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
-        // National ranks, where the files cover England: every unit of the
-        // level, whatever LAs are reported.
+        // Every LA and school, whatever LAs are reported: for national
+        // ranks and neighbour averages.
         let every_la = PublishedOptions {
             gap: GapOptions {
                 las: Vec::new(),
                 ..gap.clone()
             },
             national: options.national.clone(),
+        };
+        // Each LA's value as its own row shows it (its schools pooled, or
+        // its published figure): LAIT's neighbour average is their mean.
+        engine.neighbour_figures = match gap.neighbours.clone() {
+            None => None,
+            Some(neighbours) => {
+                let mut values: FxHashMap<u16, Vec<Option<f64>>> = FxHashMap::default();
+                for (unit, members) in units(&year, Level::La, published, &every_la) {
+                    if let Unit::La(la) = unit {
+                        fill_unit(
+                            &engine,
+                            &year,
+                            &members,
+                            published,
+                            &mut pooled,
+                            &mut beside,
+                        );
+                        let row_values: Vec<Option<f64>> = (0..engine.rows.len())
+                            .map(|row| engine.value(&pooled, row))
+                            .collect();
+                        if row_values.iter().any(Option::is_some) {
+                            values.insert(la, row_values);
+                        }
+                    }
+                }
+                Some(NeighbourFigures { neighbours, values })
+            }
         };
         let mut ranks = crate::compare::Ranks::default();
         for level in [Level::La, Level::School] {
@@ -488,40 +547,49 @@ fn units(
         })
         .collect(),
         Level::Neighbours => {
+            // Each neighbour's LA members (its schools, or its own figure),
+            // pooled as one LA.
             let neighbours = options.gap.neighbours.as_deref().expect("checked before");
-            let with_figures: FxHashSet<u16> = year
-                .figures
-                .iter()
-                .filter_map(|f| match f.area {
-                    Area::La(la) => Some(la),
+            let every_la = PublishedOptions {
+                gap: GapOptions {
+                    las: Vec::new(),
+                    ..options.gap.clone()
+                },
+                national: None,
+            };
+            let la_members: FxHashMap<u16, Members> = units(year, Level::La, published, &every_la)
+                .into_iter()
+                .filter_map(|(unit, members)| match unit {
+                    Unit::La(la) => Some((la, members)),
                     _ => None,
                 })
                 .collect();
-            sorted(
-                with_figures
-                    .iter()
-                    .copied()
-                    .filter(|&la| wanted_la(la))
-                    .collect(),
-            )
-            .into_iter()
-            .filter(|&la| neighbours.has(la))
-            .map(|la| {
-                let pool = neighbours
-                    .of(la)
-                    .iter()
-                    .filter(|n| with_figures.contains(n))
-                    .map(|&n| Area::La(n))
-                    .collect();
-                (
-                    Unit::Neighbours(la),
-                    Members::Pooled {
-                        schools: pool,
-                        published: None,
-                    },
-                )
-            })
-            .collect()
+            let mut reported: Vec<u16> = la_members
+                .keys()
+                .copied()
+                .filter(|&la| wanted_la(la) && neighbours.has(la))
+                .collect();
+            reported.sort_unstable();
+            reported
+                .into_iter()
+                .map(|la| {
+                    let mut pool = Vec::new();
+                    for n in neighbours.of(la) {
+                        match la_members.get(n) {
+                            Some(Members::Pooled { schools, .. }) => pool.extend(schools),
+                            Some(Members::One(area)) => pool.push(*area),
+                            None => {}
+                        }
+                    }
+                    (
+                        Unit::Neighbours(la),
+                        Members::Pooled {
+                            schools: pool,
+                            published: None,
+                        },
+                    )
+                })
+                .collect()
         }
         Level::School => schools
             .iter()

@@ -51,7 +51,7 @@ use crate::phase::Phase;
 use crate::summary::Summary;
 
 pub use crate::geography::{Region, REGIONS};
-pub use compare::{gap_table, visit_units, PublishedOptions};
+pub use compare::{gap_table, neighbour_notes, visit_units, PublishedOptions};
 
 /// A school as a performance table describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
