@@ -516,3 +516,67 @@ fn a_bad_published_cell_names_the_file_row_column_and_value() {
     ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--published"));
 }
+
+#[test]
+fn summaries_tables_give_the_pupils_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let summaries = dir.path().join("ks4.parquet");
+    let csv_summaries = dir.path().join("ks4.csv");
+    for out in [&summaries, &csv_summaries] {
+        ok(&[
+            "summarise",
+            "--pupils",
+            "datasets/sample/ks4.csv",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    }
+    let from_pupils = ok(&[
+        "gaps",
+        "--pupils",
+        "datasets/sample/ks4.csv",
+        "--national",
+        "datasets/sample/national.csv",
+    ]);
+    for table in [&summaries, &csv_summaries] {
+        let from_summaries = ok(&[
+            "gaps",
+            "--summaries",
+            table.to_str().unwrap(),
+            "--national",
+            "datasets/sample/national.csv",
+        ]);
+        assert_eq!(from_summaries, from_pupils);
+    }
+    // National rows from national summaries, as from national pupils.
+    assert_eq!(
+        ok(&[
+            "gaps",
+            "--summaries",
+            summaries.to_str().unwrap(),
+            "--national-summaries",
+            summaries.to_str().unwrap(),
+        ]),
+        ok(&[
+            "gaps",
+            "--pupils",
+            "datasets/sample/ks4.csv",
+            "--national-pupils",
+            "datasets/sample/ks4.csv",
+        ])
+    );
+    // The SQL route is printed for every phase.
+    let sql = ok(&["summaries-sql", "--phase", "ks4", "--table", "npd_ks4"]);
+    assert!(sql.contains("FROM npd_ks4") && sql.contains("'ks4.att8' AS measure"));
+    // A summaries table from another version is refused, naming the cell.
+    let text = std::fs::read_to_string(&csv_summaries).unwrap();
+    let bad = dir.path().join("v2.csv");
+    std::fs::write(&bad, text.replacen("\n1,", "\n2,", 1)).unwrap();
+    let output = attain(&["gaps", "--summaries", bad.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("row 2") && stderr.contains("version") && stderr.contains("newer"),
+        "{stderr}"
+    );
+}

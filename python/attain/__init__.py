@@ -27,6 +27,10 @@ PUBLISHED_COLUMNS: "list[str]" = list(_attain.PUBLISHED_COLUMNS)
 #: The columns of the trends table, in order.
 TREND_COLUMNS: "list[str]" = list(_attain.TREND_COLUMNS)
 
+#: The columns of the summaries table, in order, and its schema version.
+SUMMARY_COLUMNS: "list[str]" = list(_attain.SUMMARY_COLUMNS)
+SUMMARIES_VERSION: int = _attain.SUMMARIES_VERSION
+
 __all__ = [
     "AttainError",
     "FileError",
@@ -34,14 +38,18 @@ __all__ = [
     "PUBLISHED_COLUMNS",
     "Published",
     "Synthetic",
+    "SUMMARIES_VERSION",
+    "SUMMARY_COLUMNS",
     "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
     "datasets",
     "gaps",
+    "gaps_from_summaries",
     "published_gaps",
     "read_published",
     "read_pupils",
+    "summarise",
     "synth",
     "trends",
 ]
@@ -291,6 +299,56 @@ def read_published(
         figures,
         pl.DataFrame(notes, schema={"file": pl.String, "kind": pl.String, "note": pl.String}, orient="row"),
     )
+
+
+def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
+    """The summaries table of pupils: counts, sums and sums of squares per school, year, pupil profile and
+    measure (``SUMMARY_COLUMNS``), which add up exactly: summarise partitions, add them up by the key columns,
+    and ``gaps_from_summaries`` gives the table ``gaps`` gives on the pupils."""
+    if phase is not None and not isinstance(phase, str):
+        raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
+    return _attain.summarise(_table(pupils, "pupils"), phase)
+
+
+def gaps_from_summaries(
+    summaries: Union[TableLike, Sequence[TableLike]],
+    *,
+    national_summaries: Union[None, TableLike, Sequence[TableLike]] = None,
+    national: Optional[TableLike] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    la: Union[None, int, Sequence[int]] = None,
+    trends: bool = False,
+    significant: bool = False,
+) -> pl.DataFrame:
+    """The gap table (or, with ``trends=True``, the trends table) from summaries tables: the same table as
+    ``attain gaps --summaries``. Several tables (partitions, years, councils) add up by key."""
+    def tables(value: Union[TableLike, Sequence[TableLike]], argument: str) -> "list[Any]":
+        if isinstance(value, (list, tuple)):
+            return [_table(v, argument) for v in value]
+        return [_table(value, argument)]
+
+    if isinstance(levels, str):
+        levels = levels.split(",")
+    _check_min_cohort(min_cohort)
+    if national_summaries is not None and national is not None:
+        raise UsageError("give national_summaries or national, not both")
+    table, notes = _attain.gaps_from_summaries(
+        tables(summaries, "summaries"),
+        [] if national_summaries is None else tables(national_summaries, "national_summaries"),
+        None if national is None else _table(national, "national"),
+        None if levels is None else list(levels),
+        int(min_cohort),
+        None if groups is None else _table(groups, "groups"),
+        _neighbours(neighbours),
+        _las(la),
+        bool(significant) if trends else None,
+    )
+    for note in notes:
+        warnings.warn(f"attain.gaps_from_summaries: {note}", stacklevel=2)
+    return table
 
 
 def read_pupils(pupils: TableLike, phase: Optional[str] = None) -> pl.DataFrame:

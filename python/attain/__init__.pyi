@@ -21,14 +21,18 @@ __all__ = [
     "PUBLISHED_COLUMNS",
     "Published",
     "Synthetic",
+    "SUMMARIES_VERSION",
+    "SUMMARY_COLUMNS",
     "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
     "datasets",
     "gaps",
+    "gaps_from_summaries",
     "published_gaps",
     "read_published",
     "read_pupils",
+    "summarise",
     "synth",
     "trends",
 ]
@@ -37,6 +41,8 @@ __version__: str
 GAP_COLUMNS: List[str]
 PUBLISHED_COLUMNS: List[str]
 TREND_COLUMNS: List[str]
+SUMMARY_COLUMNS: List[str]
+SUMMARIES_VERSION: int
 
 #: A path (``str`` or ``pathlib.Path``; CSV or Parquet), a polars DataFrame or a pandas DataFrame.
 TableLike = Union[str, "os.PathLike[str]", pl.DataFrame, Any]
@@ -80,6 +86,27 @@ def gaps(
 
 #: One path or several.
 PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
+    """The summaries table of pupils (``SUMMARY_COLUMNS``, schema version ``SUMMARIES_VERSION``): one row per
+    (phase, year, LA, school, pupil profile, measure) with ``cohort``, ``with_value``, ``sum`` and ``sum_sq``,
+    which add up exactly by the key columns."""
+
+def gaps_from_summaries(
+    summaries: Union[TableLike, Sequence[TableLike]],
+    *,
+    national_summaries: Union[None, TableLike, Sequence[TableLike]] = None,
+    national: Optional[TableLike] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+    groups: Optional[TableLike] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    la: Union[None, int, Sequence[int]] = None,
+    trends: bool = False,
+    significant: bool = False,
+) -> pl.DataFrame:
+    """The gap table (or the trends table, ``trends=True``) from summaries tables, as ``attain gaps
+    --summaries`` writes it; several tables add up by key, and the result equals the table from the pupils."""
 
 def trends(
     pupils: Optional[TableLike] = None,

@@ -16,6 +16,10 @@ __all__ = [
     "read_published",
     "PUBLISHED_COLUMNS",
     "TREND_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "SUMMARIES_VERSION",
+    "summarise",
+    "gaps_from_summaries",
     "read_pupils",
     "sample",
     "sample_national",
@@ -27,6 +31,8 @@ __version__: str
 GAP_COLUMNS: List[str]
 PUBLISHED_COLUMNS: List[str]
 TREND_COLUMNS: List[str]
+SUMMARY_COLUMNS: List[str]
+SUMMARIES_VERSION: int
 
 class AttainError(Exception):
     """Base class of every error Attain raises."""
@@ -76,6 +82,18 @@ def published_gaps(
 def read_published(
     schools: List[str], published: List[str], year: Optional[int]
 ) -> Tuple[pl.DataFrame, List[Tuple[str, str, str]]]: ...
+def summarise(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
+def gaps_from_summaries(
+    summaries: List[Union[str, pl.DataFrame]],
+    national_summaries: List[Union[str, pl.DataFrame]],
+    national: Optional[Union[str, pl.DataFrame]],
+    levels: Optional[List[str]],
+    min_cohort: int,
+    groups: Optional[Union[str, pl.DataFrame]],
+    neighbours: Optional[str],
+    la: List[int],
+    significant: Optional[bool],
+) -> Tuple[pl.DataFrame, List[str]]: ...
 def read_pupils(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
 def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple[pl.DataFrame, pl.DataFrame]: ...
 def sample(phase: str) -> pl.DataFrame: ...

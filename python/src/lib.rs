@@ -330,6 +330,127 @@ fn published_gaps(
     .map_err(to_py)
 }
 
+/// Summaries tables (paths or frames), added up by phase.
+fn summaries_of(tables: Vec<Table>) -> attain::Result<Vec<attain::Summaries>> {
+    let mut phases: Vec<attain::Summaries> = Vec::new();
+    for table in tables {
+        let parts = match table {
+            Table::Path(path) => attain::summaries_table::read(&[path])?,
+            Table::Frame(frame) => attain::summaries_table::from_table(&frame, "DataFrame")?,
+        };
+        for part in parts {
+            match phases.iter_mut().find(|s| s.phase == part.phase) {
+                Some(total) => total.merge(&part),
+                None => phases.push(part),
+            }
+        }
+    }
+    phases.sort_by_key(|s| s.phase);
+    if phases.is_empty() {
+        return Err(Error::Usage("no summaries tables given".into()));
+    }
+    Ok(phases)
+}
+
+/// The summaries table of a pupil table (a path is read a chunk at a time).
+#[pyfunction]
+#[pyo3(signature = (pupils, phase))]
+fn summarise(
+    py: Python<'_>,
+    pupils: &Bound<'_, PyAny>,
+    phase: Option<&str>,
+) -> PyResult<PyDataFrame> {
+    let phase: Option<Phase> = parse(phase)?;
+    let pupils = Table::from_py(pupils)?;
+    py.detach(move || pupils.summaries(phase)?.to_table())
+        .map(PyDataFrame)
+        .map_err(to_py)
+}
+
+/// The gap table (`significant` None) or the trends table from summaries
+/// tables, every phase they hold, and the notes for warnings.
+#[pyfunction]
+#[pyo3(signature = (summaries, national_summaries, national, levels, min_cohort, groups, neighbours, la, significant))]
+#[allow(clippy::too_many_arguments)]
+fn gaps_from_summaries(
+    py: Python<'_>,
+    summaries: Vec<Bound<'_, PyAny>>,
+    national_summaries: Vec<Bound<'_, PyAny>>,
+    national: Option<&Bound<'_, PyAny>>,
+    levels: Option<Vec<String>>,
+    min_cohort: u64,
+    groups: Option<&Bound<'_, PyAny>>,
+    neighbours: Option<String>,
+    la: Vec<u16>,
+    significant: Option<bool>,
+) -> PyResult<(PyDataFrame, Vec<String>)> {
+    let local = summaries
+        .iter()
+        .map(Table::from_py)
+        .collect::<PyResult<Vec<_>>>()?;
+    let national_tables = national_summaries
+        .iter()
+        .map(Table::from_py)
+        .collect::<PyResult<Vec<_>>>()?;
+    let national = national.map(Table::from_py).transpose()?;
+    let groups = groups.map(Table::from_py).transpose()?;
+    let levels = parse_levels(levels)?;
+    py.detach(move || {
+        let local = summaries_of(local)?;
+        let national_summaries = (!national_tables.is_empty())
+            .then(|| summaries_of(national_tables))
+            .transpose()?;
+        let reference = national.map(|t| t.national_figures()).transpose()?;
+        let options = GapOptions::new(
+            levels,
+            &Level::ALL,
+            min_cohort,
+            groups.map(|table| table.groupings()).transpose()?,
+        )
+        .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
+        .with_las(la);
+        let mut notes = Vec::new();
+        let mut table: Option<DataFrame> = None;
+        for phase in local {
+            let (national, note) = match &national_summaries {
+                Some(all) => {
+                    let same = all.iter().find(|s| s.phase == phase.phase).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "the national summaries have no {} rows",
+                            phase.phase
+                        ))
+                    })?;
+                    (National::Pupils(same.clone()), None)
+                }
+                None => National::choose(&phase, &[], None, reference.clone())?,
+            };
+            notes.extend(note.map(|n| n.0));
+            let comparison = attain::gaps::Comparison::new(&phase, &national)?;
+            for year in phase.years() {
+                notes.extend(comparison.neighbour_notes(year, &options));
+            }
+            let part = match significant {
+                None => attain::gap_table(&phase, &national, &options)?,
+                Some(significant_only) => attain::trends::trends(
+                    &comparison,
+                    &options,
+                    attain::trends::TrendOptions { significant_only },
+                )?,
+            };
+            table = Some(match table {
+                None => part,
+                Some(mut all) => {
+                    all.vstack_mut_owned(part)
+                        .map_err(|e| Error::table("gap table", e))?;
+                    all
+                }
+            });
+        }
+        Ok((PyDataFrame(table.expect("at least one phase")), notes))
+    })
+    .map_err(to_py)
+}
+
 /// Every figure of some published files, and each file's notes.
 #[pyfunction]
 #[pyo3(signature = (schools, published, year))]
@@ -443,9 +564,19 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|c| c.name)
             .collect::<Vec<_>>(),
     )?;
+    m.add(
+        "SUMMARY_COLUMNS",
+        attain::summaries_table::COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>(),
+    )?;
+    m.add("SUMMARIES_VERSION", attain::summaries_table::VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_pupils, m)?)?;
+    m.add_function(wrap_pyfunction!(summarise, m)?)?;
+    m.add_function(wrap_pyfunction!(gaps_from_summaries, m)?)?;
     m.add_function(wrap_pyfunction!(published_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_published, m)?)?;
     m.add_function(wrap_pyfunction!(synth, m)?)?;

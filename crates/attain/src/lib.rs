@@ -41,6 +41,11 @@
 //! code must lie in) is a leaf every step may use. No module imports one
 //! later in the flow.
 //!
+//! The summaries can leave the process and come back: [`summaries_table`]
+//! is their documented, versioned Arrow form, which partial tables
+//! (partitions, years, councils) add up to exactly; it is how Attain runs
+//! inside Spark.
+//!
 //! Without pupil data, [`published`] reads DfE's published tables into the
 //! same [`Summary`] values, so LAs are pooled from their schools and
 //! alliances from their members exactly as from pupils, and the same gap

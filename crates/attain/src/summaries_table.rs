@@ -33,7 +33,6 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::geography::{parse_la_code, parse_urn, parse_year};
 use crate::groups::{Profile, Sen};
 use crate::measures::{Measure, MeasureKind, Rule};
 use crate::phase::Phase;
@@ -219,104 +218,141 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
             ));
         }
     }
-    // Each column as text, so that one validator serves Parquet, CSV and
-    // frames, and names a bad cell as it was written.
-    let text: Vec<StringChunked> = COLUMNS
-        .iter()
-        .map(|spec| {
-            frame
-                .column(spec.name)
-                .and_then(|c| c.cast(&DataType::String))
-                .and_then(|c| c.str().cloned())
-                .map_err(failed)
-        })
-        .collect::<Result<_>>()?;
+    // Typed columns where the table is typed as written (Parquet, frames);
+    // text otherwise (CSV), parsed cell by cell so that a bad cell is named
+    // as it was written. A typed table with a cell that does not convert
+    // takes the text path too, to name it.
+    let typed = Typed::of(frame);
+    let text: Option<Vec<StringChunked>> = match typed {
+        Some(_) => None,
+        None => Some(
+            COLUMNS
+                .iter()
+                .map(|spec| {
+                    frame
+                        .column(spec.name)
+                        .and_then(|c| c.cast(&DataType::String))
+                        .and_then(|c| c.str().cloned())
+                        .map_err(failed)
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
     let mut by_phase: FxHashMap<Phase, (Summaries, FxHashMap<Cell, usize>)> = FxHashMap::default();
+    // The phase and measure of the previous row: tables list a phase's
+    // rows together, so each name is looked up once a run.
+    let mut last_phase: Option<(String, Phase)> = None;
     for index in 0..frame.height() {
-        let row = index as u64 + 2;
-        let cell = |column: usize| text[column].get(index).unwrap_or("");
-        let invalid = |column: usize, expected: &str| {
+        let row_number = index as u64 + 2;
+        let row = match (&typed, &text) {
+            (Some(typed), _) => typed.row(index),
+            (None, Some(text)) => Row::parse(text, index, source, row_number)?,
+            (None, None) => unreachable!("one of the two"),
+        };
+        let invalid = |column: usize, value: String, expected: &str| {
             Error::invalid(
                 source,
-                Some(row),
+                Some(row_number),
                 Some(COLUMNS[column].name),
-                Some(cell(column)),
+                Some(&value),
                 expected,
             )
         };
-        let version: i32 = cell(0)
-            .trim()
-            .parse()
-            .map_err(|_| invalid(0, "a schema version, a whole number"))?;
-        if version != VERSION {
-            let which = if version > VERSION {
+        if row.version != VERSION as i64 {
+            let which = if row.version > VERSION as i64 {
                 "written by a newer Attain"
             } else {
                 "written by an older Attain"
             };
             return Err(invalid(
                 0,
-                &format!("a version {VERSION} summaries table: this one is version {version}, {which}; write it again with this Attain's `attain summarise`"),
+                row.version.to_string(),
+                &format!("a version {VERSION} summaries table: this one is version {}, {which}; write it again with this Attain's `attain summarise`", row.version),
             ));
         }
-        let phase: Phase = cell(1)
-            .parse()
-            .map_err(|_| invalid(1, "a phase: eyfs, phonics, ks1, ks2 or ks4"))?;
-        let year = parse_year(cell(2), source, row, "year")?;
-        let la_code = parse_la_code(cell(3), source, row, "la_code")?;
-        let urn = parse_urn(cell(4), source, row, "urn")?;
-        let flag = |column: usize| match cell(column).trim() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(invalid(column, "true or false")),
+        let phase = match &last_phase {
+            Some((name, phase)) if name == row.phase => *phase,
+            _ => {
+                let phase: Phase = row.phase.parse().map_err(|_| {
+                    invalid(
+                        1,
+                        row.phase.to_owned(),
+                        "a phase: eyfs, phonics, ks1, ks2 or ks4",
+                    )
+                })?;
+                last_phase = Some((row.phase.to_owned(), phase));
+                phase
+            }
         };
-        let (disadvantaged, fsm, cla) = (flag(5)?, flag(6)?, flag(8)?);
-        let sen = Sen::parse(cell(7).trim()).ok_or_else(|| invalid(7, "N, K or E"))?;
-        let measure = Measure::find(phase, cell(9))
-            .filter(|m| m.name == cell(9).trim())
+        let in_range =
+            |column: usize, value: i64, range: std::ops::RangeInclusive<i64>, what: &str| {
+                if range.contains(&value) {
+                    Ok(value)
+                } else {
+                    Err(invalid(column, value.to_string(), what))
+                }
+            };
+        let year = in_range(2, row.year, 1990..=2100, crate::geography::YEAR_EXPECTED)? as u16;
+        let la_code = in_range(3, row.la_code, 100..=999, "a three-digit LA code")? as u16;
+        let urn = in_range(
+            4,
+            row.urn,
+            1..=99_999_999,
+            "a school URN, a whole number from 1 to 99999999",
+        )? as u32;
+        let sen = Sen::parse(row.sen).ok_or_else(|| invalid(7, row.sen.to_owned(), "N, K or E"))?;
+        let measure = Measure::of_phase(phase)
+            .find(|m| m.name == row.measure)
             .ok_or_else(|| {
                 let names: Vec<&str> = Measure::of_phase(phase).map(|m| m.name).collect();
-                invalid(9, &format!("a {phase} measure: {}", names.join(", ")))
+                invalid(
+                    9,
+                    row.measure.to_owned(),
+                    &format!("a {phase} measure: {}", names.join(", ")),
+                )
             })?;
-        let count = |column: usize| -> Result<u64> {
-            cell(column)
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| invalid(column, "a whole number of pupils, 0 or more"))
-        };
-        let (cohort, with_value) = (count(10)?, count(11)?);
-        if with_value > cohort {
-            return Err(invalid(11, &format!("at most the cohort, {cohort}")));
+        let cohort = in_range(
+            10,
+            row.cohort,
+            0..=i64::MAX,
+            "a whole number of pupils, 0 or more",
+        )? as u64;
+        let with_value = in_range(
+            11,
+            row.with_value,
+            0..=cohort as i64,
+            &format!("a whole number of pupils from 0 to the cohort, {cohort}"),
+        )? as u64;
+        if !row.sum.is_finite() {
+            return Err(invalid(12, row.sum.to_string(), "a finite number"));
         }
-        let number = |column: usize| -> Result<f64> {
-            cell(column)
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| invalid(column, "a finite number"))
-        };
-        let (sum, sum_sq) = (number(12)?, number(13)?);
+        if !row.sum_sq.is_finite() || row.sum_sq < 0.0 {
+            return Err(invalid(
+                13,
+                row.sum_sq.to_string(),
+                "a finite sum of squares, 0 or more",
+            ));
+        }
         if measure.kind() == MeasureKind::Rate
-            && (with_value != cohort || !(0.0..=cohort as f64).contains(&sum) || sum_sq != sum)
+            && (with_value != cohort
+                || !(0.0..=cohort as f64).contains(&row.sum)
+                || row.sum_sq != row.sum)
         {
             return Err(invalid(
                 12,
+                row.sum.to_string(),
                 &format!("for the rate {}: with_value equal to the cohort, a sum (pupils meeting it) from 0 to the cohort, and sum_sq equal to sum", measure.name),
             ));
         }
-        if sum_sq < 0.0 {
-            return Err(invalid(13, "a sum of squares, 0 or more"));
-        }
-        let (summaries, index) = by_phase
+        let (summaries, cells) = by_phase
             .entry(phase)
             .or_insert_with(|| (Summaries::empty(phase), FxHashMap::default()));
         let width = summaries.measures.len();
         let key = Cell {
             place: Place { year, urn, la_code },
-            profile: Profile::new(disadvantaged, fsm, cla, sen),
+            profile: Profile::new(row.disadvantaged, row.fsm, row.cla, sen),
         };
-        let at = *index.entry(key).or_insert_with(|| {
+        let at = *cells.entry(key).or_insert_with(|| {
             summaries.cells.push(key);
             summaries
                 .stats
@@ -331,8 +367,8 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
         summaries.stats[at * width + slot].merge(&Summary {
             cohort,
             with_value,
-            sum,
-            sum_sq,
+            sum: row.sum,
+            sum_sq: row.sum_sq,
         });
     }
     let mut phases: Vec<Summaries> = Vec::new();
@@ -382,6 +418,169 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
     Ok(phases)
 }
 
+/// One row of a summaries table, as written.
+struct Row<'a> {
+    version: i64,
+    phase: &'a str,
+    year: i64,
+    la_code: i64,
+    urn: i64,
+    disadvantaged: bool,
+    fsm: bool,
+    sen: &'a str,
+    cla: bool,
+    measure: &'a str,
+    cohort: i64,
+    with_value: i64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl<'a> Row<'a> {
+    /// A row of text cells, or an error naming the first bad one.
+    fn parse(text: &'a [StringChunked], index: usize, source: &str, row: u64) -> Result<Row<'a>> {
+        let cell = |column: usize| text[column].get(index).unwrap_or("");
+        let invalid = |column: usize, expected: &str| {
+            Error::invalid(
+                source,
+                Some(row),
+                Some(COLUMNS[column].name),
+                Some(cell(column)),
+                expected,
+            )
+        };
+        let whole = |column: usize, what: &str| -> Result<i64> {
+            cell(column)
+                .trim()
+                .parse()
+                .map_err(|_| invalid(column, what))
+        };
+        let flag = |column: usize| match cell(column).trim() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(invalid(column, "true or false")),
+        };
+        let number = |column: usize| -> Result<f64> {
+            cell(column)
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| invalid(column, "a number"))
+        };
+        Ok(Row {
+            version: whole(0, "a schema version, a whole number")?,
+            phase: cell(1).trim(),
+            year: whole(2, crate::geography::YEAR_EXPECTED)?,
+            la_code: whole(3, "a three-digit LA code")?,
+            urn: whole(4, "a school URN, a whole number from 1 to 99999999")?,
+            disadvantaged: flag(5)?,
+            fsm: flag(6)?,
+            sen: cell(7).trim(),
+            cla: flag(8)?,
+            measure: cell(9).trim(),
+            cohort: whole(10, "a whole number of pupils, 0 or more")?,
+            with_value: whole(11, "a whole number of pupils, 0 or more")?,
+            sum: number(12)?,
+            sum_sq: number(13)?,
+        })
+    }
+}
+
+/// A table's columns in their own types, when every cell converts and none
+/// is missing.
+struct Typed {
+    ints: [Int64Chunked; 6],
+    flags: [BooleanChunked; 3],
+    texts: [StringChunked; 3],
+    numbers: [Float64Chunked; 2],
+}
+
+impl Typed {
+    fn of(frame: &DataFrame) -> Option<Typed> {
+        let get = |name: &str, dtype: &DataType| -> Option<Column> {
+            let column = frame.column(name).ok()?;
+            // Text (a CSV read as text) is parsed cell by cell instead.
+            if column.dtype() == &DataType::String && dtype != &DataType::String {
+                return None;
+            }
+            let cast = column.strict_cast(dtype).ok()?;
+            (cast.null_count() == 0).then_some(cast)
+        };
+        // One chunk each, so that reading a cell by index is direct.
+        let int = |name: &str| {
+            Some(
+                get(name, &DataType::Int64)?
+                    .i64()
+                    .ok()?
+                    .rechunk()
+                    .into_owned(),
+            )
+        };
+        let flag = |name: &str| {
+            Some(
+                get(name, &DataType::Boolean)?
+                    .bool()
+                    .ok()?
+                    .rechunk()
+                    .into_owned(),
+            )
+        };
+        let text = |name: &str| {
+            Some(
+                get(name, &DataType::String)?
+                    .str()
+                    .ok()?
+                    .rechunk()
+                    .into_owned(),
+            )
+        };
+        let number = |name: &str| {
+            Some(
+                get(name, &DataType::Float64)?
+                    .f64()
+                    .ok()?
+                    .rechunk()
+                    .into_owned(),
+            )
+        };
+        Some(Typed {
+            ints: [
+                int("version")?,
+                int("year")?,
+                int("la_code")?,
+                int("urn")?,
+                int("cohort")?,
+                int("with_value")?,
+            ],
+            flags: [flag("disadvantaged")?, flag("fsm")?, flag("cla")?],
+            texts: [text("phase")?, text("sen")?, text("measure")?],
+            numbers: [number("sum")?, number("sum_sq")?],
+        })
+    }
+
+    fn row(&self, index: usize) -> Row<'_> {
+        let int = |i: usize| self.ints[i].get(index).expect("no nulls");
+        let flag = |i: usize| self.flags[i].get(index).expect("no nulls");
+        let text = |i: usize| self.texts[i].get(index).expect("no nulls");
+        let number = |i: usize| self.numbers[i].get(index).expect("no nulls");
+        Row {
+            version: int(0),
+            phase: text(0),
+            year: int(1),
+            la_code: int(2),
+            urn: int(3),
+            disadvantaged: flag(0),
+            fsm: flag(1),
+            sen: text(1),
+            cla: flag(2),
+            measure: text(2),
+            cohort: int(4),
+            with_value: int(5),
+            sum: number(0),
+            sum_sq: number(1),
+        }
+    }
+}
+
 /// SQL (DuckDB, polars, Spark SQL) that makes the summaries table of one
 /// phase from a pupil table named `pupils` with the phase's columns: the
 /// route for analysts whose pupils are in a database. It applies the
@@ -395,8 +594,8 @@ pub fn sql(phase: Phase, table: &str) -> String {
             let (with_value, sum, sum_sq) = match measure.rule {
                 Rule::MeanOf(column) => (
                     format!("COUNT({column})"),
-                    format!("SUM(CAST({column} AS DOUBLE))"),
-                    format!("SUM(CAST({column} AS DOUBLE) * CAST({column} AS DOUBLE))"),
+                    format!("COALESCE(SUM(CAST({column} AS DOUBLE)), 0.0)"),
+                    format!("COALESCE(SUM(CAST({column} AS DOUBLE) * CAST({column} AS DOUBLE)), 0.0)"),
                 ),
                 Rule::AllOf(conditions) => {
                     let met: Vec<String> = conditions.iter().map(condition_sql).collect();
