@@ -51,6 +51,17 @@ def test_summaries_of_halves_add_up_to_the_whole() -> None:
         # Concatenated into one table, the repeated keys add up too.
         stacked = pl.concat(parts)
         assert_frame_equal(attain.gaps_from_summaries(stacked, national=NATIONAL), whole, check_exact=True), name
+    # Split by LA: two councils' pupils, summarised apart.
+    one, _ = attain.synth("ks2", scale="la", la=883, years=[2023, 2024], seed=1)
+    two, _ = attain.synth("ks2", scale="la", la=845, years=[2023, 2024], seed=2)
+    two = two.with_columns((pl.lit("b-") + pl.col("pupil_id")).alias("pupil_id"), pl.col("urn") + 500_000)
+    both = pl.concat([one, two])
+    parts = _halves(both, both["la_code"] == 883)
+    assert_frame_equal(
+        attain.gaps_from_summaries(parts, national=NATIONAL),
+        attain.gaps(both, national=NATIONAL),
+        check_exact=True,
+    )
     # Two councils pooled as summaries: the national rows come from national summaries.
     national = attain.summarise(pupils)
     from_national = attain.gaps_from_summaries(_halves(pupils, pupils["urn"] % 3 == 0), national_summaries=national)
