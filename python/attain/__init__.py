@@ -44,6 +44,7 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "datasets",
+    "gap_index",
     "gaps",
     "gaps_from_summaries",
     "published_gaps",
@@ -299,6 +300,21 @@ def read_published(
         figures,
         pl.DataFrame(notes, schema={"file": pl.String, "kind": pl.String, "note": pl.String}, orient="row"),
     )
+
+
+def gap_index(
+    pupils: TableLike,
+    *,
+    phase: Optional[str] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+) -> pl.DataFrame:
+    """DfE's disadvantage gap index (KS2, KS4) for England, every LA and every school: the same table as
+    ``attain gap-index``. Every pupil given is ranked as the nation."""
+    if isinstance(levels, str):
+        levels = levels.split(",")
+    _check_min_cohort(min_cohort)
+    return _attain.gap_index(_table(pupils, "pupils"), phase, None if levels is None else list(levels), int(min_cohort))
 
 
 def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:

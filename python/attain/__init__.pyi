@@ -27,6 +27,7 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "datasets",
+    "gap_index",
     "gaps",
     "gaps_from_summaries",
     "published_gaps",
@@ -86,6 +87,17 @@ def gaps(
 
 #: One path or several.
 PathsLike = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+def gap_index(
+    pupils: TableLike,
+    *,
+    phase: Optional[str] = None,
+    levels: Optional[Sequence[str]] = None,
+    min_cohort: int = 6,
+) -> pl.DataFrame:
+    """DfE's disadvantage gap index for England, every LA and every school (``phase, year, level, unit,
+    gap_index, n_disadvantaged, n_other, suppressed``), ranking every pupil given as the nation: 0 is no gap,
+    10 total separation."""
 
 def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
     """The summaries table of pupils (``SUMMARY_COLUMNS``, schema version ``SUMMARIES_VERSION``): one row per

@@ -19,6 +19,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "SUMMARIES_VERSION",
     "summarise",
+    "gap_index",
     "gaps_from_summaries",
     "read_pupils",
     "sample",
@@ -83,6 +84,9 @@ def read_published(
     schools: List[str], published: List[str], year: Optional[int]
 ) -> Tuple[pl.DataFrame, List[Tuple[str, str, str]]]: ...
 def summarise(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
+def gap_index(
+    pupils: Union[str, pl.DataFrame], phase: Optional[str], levels: Optional[List[str]], min_cohort: int
+) -> pl.DataFrame: ...
 def gaps_from_summaries(
     summaries: List[Union[str, pl.DataFrame]],
     national_summaries: List[Union[str, pl.DataFrame]],

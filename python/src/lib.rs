@@ -352,6 +352,32 @@ fn summaries_of(tables: Vec<Table>) -> attain::Result<Vec<attain::Summaries>> {
     Ok(phases)
 }
 
+/// DfE's disadvantage gap index of a national pupil table.
+#[pyfunction]
+#[pyo3(signature = (pupils, phase, levels, min_cohort))]
+fn gap_index(
+    py: Python<'_>,
+    pupils: &Bound<'_, PyAny>,
+    phase: Option<&str>,
+    levels: Option<Vec<String>>,
+    min_cohort: u64,
+) -> PyResult<PyDataFrame> {
+    let phase: Option<Phase> = parse(phase)?;
+    let pupils = Table::from_py(pupils)?;
+    let levels = parse_levels(levels)?.unwrap_or_else(|| Level::ALL.to_vec());
+    py.detach(move || {
+        let suppression = attain::Suppression { min_cohort };
+        match pupils {
+            Table::Path(path) => attain::gap_index::gap_index(&[path], phase, &levels, suppression),
+            Table::Frame(_) => {
+                attain::gap_index::gap_index_of(&pupils.pupils(phase)?, &levels, suppression)
+            }
+        }
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
+}
+
 /// The summaries table of a pupil table (a path is read a chunk at a time).
 #[pyfunction]
 #[pyo3(signature = (pupils, phase))]
@@ -576,6 +602,7 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_pupils, m)?)?;
     m.add_function(wrap_pyfunction!(summarise, m)?)?;
+    m.add_function(wrap_pyfunction!(gap_index, m)?)?;
     m.add_function(wrap_pyfunction!(gaps_from_summaries, m)?)?;
     m.add_function(wrap_pyfunction!(published_gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_published, m)?)?;

@@ -303,3 +303,32 @@ def test_a_missing_neighbour_warns() -> None:
     assert (la["neighbours_used"] == 0).all() and la["neighbour_average"].null_count() == la.height
     with pytest.raises(attain.UsageError):
         attain.gaps(SAMPLE / "ks2.csv", neighbours=True)  # type: ignore[arg-type]
+
+
+def test_gap_index_equals_the_cli_and_behaves_at_the_extremes(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "index.csv"
+    done = cli("gap-index", "--pupils", str(SAMPLE / "ks2.csv"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = attain.gap_index(SAMPLE / "ks2.csv")
+    assert_frame_equal(table.with_columns(pl.col("phase", "level").cast(pl.String)), pl.read_csv(out, schema_overrides={"unit": pl.String, "year": pl.Int32}), check_dtypes=False)
+    # Constructed cohorts: disadvantaged pupils all below the others give 10,
+    # the same scores on both sides give 0.
+    rows = []
+    for i in range(40):
+        dis = i < 20
+        rows.append({"pupil_id": f"p{i}", "year": 2024, "urn": 100001 + i % 2, "la_code": 883, "fsm": dis,
+                     "disadvantaged": dis, "sen": "N", "cla": False, "eng_grade": 2 + (i - 20) // 3 if not dis else i % 2,
+                     "mat_grade": 9 if not dis else 0, "att8": 40.0})
+    separated = attain.gap_index(pl.DataFrame(rows), levels=["national"])
+    assert separated["gap_index"][0] == pytest.approx(10.0)
+    same = [dict(r, eng_grade=5, mat_grade=5) for r in rows]
+    assert attain.gap_index(pl.DataFrame(same), levels=["national"])["gap_index"][0] == pytest.approx(0.0)
+
+
+def test_the_national_gap_index_lands_near_dfes() -> None:
+    pupils, _ = attain.synth("ks2", scale="national", la=883, years=[2024], seed=2024)
+    national = attain.gap_index(pupils, levels=["national"])
+    # DfE's KS2 index has run from 2.9 to 3.3 since 2019.
+    assert 2.7 < national["gap_index"][0] < 3.6
+    schools = attain.gap_index(pupils, levels=["school"], min_cohort=6)
+    assert schools["suppressed"].any() and schools["gap_index"].is_not_null().any()

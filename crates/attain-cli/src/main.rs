@@ -37,6 +37,9 @@ enum Command {
     /// previous year, with the significance of each change and of the
     /// gap's change, and three years' direction.
     Trends(TrendsArgs),
+    /// Write DfE's disadvantage gap index for England, every LA and every
+    /// school, ranking every pupil in the file as the nation (KS2, KS4).
+    GapIndex(GapIndexArgs),
     /// Write the summaries table of pupil files: counts, sums and sums of
     /// squares per school, year, pupil profile and measure, which add up
     /// exactly (see `gaps --summaries`).
@@ -125,6 +128,28 @@ struct GapsArgs {
 }
 
 #[derive(Args)]
+struct GapIndexArgs {
+    /// ks2 or ks4; found from the columns when omitted.
+    #[arg(long)]
+    phase: Option<String>,
+    /// The national pupil table (repeat for several files of one phase).
+    #[arg(long, required = true)]
+    pupils: Vec<PathBuf>,
+    /// Levels, comma-separated: national, la, school.
+    #[arg(long, default_value = "national,la,school")]
+    level: String,
+    /// Withhold a unit's index when either side has fewer pupils (0 = off).
+    #[arg(long, default_value_t = 6)]
+    min_cohort: u64,
+    /// csv, json or parquet (default: from --out's extension, else csv).
+    #[arg(long)]
+    format: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct SummariseArgs {
     /// Pupil tables of one phase, CSV or Parquet (read a chunk at a time).
     #[arg(long, required = true)]
@@ -202,6 +227,7 @@ fn main() -> ExitCode {
         ),
         Command::Synth(args) => synth(args),
         Command::Summarise(args) => summarise(args),
+        Command::GapIndex(args) => gap_index(args),
         Command::SummariesSql(args) => args.phase.parse::<Phase>().map(|phase| {
             print!("{}", attain::summaries_table::sql(phase, &args.table));
         }),
@@ -436,6 +462,32 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
         Job::Gaps => attain::schema::empty(false),
         Job::Trends(_) => attain::schema::empty_trends(),
     })
+}
+
+fn gap_index(args: GapIndexArgs) -> Result<()> {
+    let phase = args.phase.as_deref().map(str::parse::<Phase>).transpose()?;
+    let mut table = attain::gap_index::gap_index(
+        &args.pupils,
+        phase,
+        &Level::parse_list(&args.level)?,
+        attain::Suppression {
+            min_cohort: args.min_cohort,
+        },
+    )?;
+    let format = match (&args.format, &args.out) {
+        (Some(format), _) => format.parse()?,
+        (None, Some(out)) => Format::from_extension(out).unwrap_or_default(),
+        (None, None) => Format::Csv,
+    };
+    match &args.out {
+        Some(out) => report::write_file(&mut table, format, out),
+        None => report::write(
+            &mut table,
+            format,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+            "standard output",
+        ),
+    }
 }
 
 fn summarise(args: SummariseArgs) -> Result<()> {

@@ -102,6 +102,7 @@
 pub mod compare;
 pub mod datasets;
 pub mod error;
+pub mod gap_index;
 pub mod gaps;
 pub mod geography;
 pub mod groupings;

@@ -212,6 +212,18 @@ pub const TREND_COLUMNS: [ColumnSpec; 23] = [
     column("suppressed", Kind::Flag),
 ];
 
+/// The gap index table's columns, in order (see [`crate::gap_index`]).
+pub const GAP_INDEX_COLUMNS: [ColumnSpec; 8] = [
+    column("phase", Kind::Enum(Categories::Phase)),
+    column("year", Kind::Year),
+    column("level", Kind::Enum(Categories::Level)),
+    column("unit", Kind::Text),
+    column("gap_index", Kind::Number),
+    column("n_disadvantaged", Kind::Count),
+    column("n_other", Kind::Count),
+    column("suppressed", Kind::Flag),
+];
+
 /// The `unit` column: each unit as the tables show it, a grouping by its
 /// id (`groupings` names them), formatted into one reused buffer.
 pub fn unit_column(

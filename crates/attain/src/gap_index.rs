@@ -1,0 +1,280 @@
+//! DfE's disadvantage gap index, for England, every LA and every school.
+//!
+//! DfE publishes the index for England only. It ranks every pupil
+//! nationally and compares the mean rank of disadvantaged pupils with that
+//! of the others:
+//!
+//! * **KS2**: the pupils with both a reading and a maths scaled score. Each
+//!   pupil's percentile rank in a subject is their mid-rank among those
+//!   pupils (tied pupils share the average of their ranks) divided by their
+//!   number N; the pupil's score is the mean of the two percentile ranks.
+//!   Pupils without both scores (absent, working below the test, missing)
+//!   are left out: DfE's treatment of them is unconfirmed, and leaving them
+//!   out follows DfE's statement that only pupils with valid scores are
+//!   ranked.
+//! * **KS4**: the pupils with both an English and a maths grade; the score is
+//!   the mean of the two grades.
+//!
+//! The scores are ranked again (mid-ranks) and divided by N, and
+//! `gap_index = 20 × (mean normalised rank of other pupils − mean
+//! normalised rank of disadvantaged pupils)`: 0 is no gap, 10 total
+//! separation. Ranks are always national: the whole file given is taken as
+//! the nation, year by year, and an LA's or a school's index compares the
+//! national positions of its own disadvantaged and other pupils. A unit
+//! without disadvantaged or without other pupils has no index; one with
+//! fewer than the minimum cohort on either side is withheld.
+//!
+//! Columns ([`crate::schema::GAP_INDEX_COLUMNS`]): `phase, year, level,
+//! unit, gap_index, n_disadvantaged, n_other, suppressed`.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::geography::{Level, Unit};
+use crate::phase::Phase;
+use crate::pupils::{read_chunks, Outcome, PupilTable, CHUNK_ROWS};
+use crate::schema::Categories;
+use crate::suppression::Suppression;
+
+/// The pupils the index ranks: where each is and their score.
+#[derive(Debug, Default)]
+struct Ranked {
+    year: Vec<u16>,
+    la_code: Vec<u16>,
+    urn: Vec<u32>,
+    disadvantaged: Vec<bool>,
+    /// KS2: reading and maths scores; KS4: English and maths grades.
+    first: Vec<f64>,
+    second: Vec<f64>,
+}
+
+impl Ranked {
+    fn add(&mut self, pupils: &PupilTable) -> Result<()> {
+        let (first, second) = match pupils.phase {
+            Phase::Ks2 => ("ks2_read", "ks2_mat"),
+            Phase::Ks4 => ("eng_grade", "mat_grade"),
+            other => {
+                return Err(Error::Usage(format!(
+                    "the disadvantage gap index is for ks2 and ks4, not {other}"
+                )))
+            }
+        };
+        let column = |name: &str| match pupils.outcome(name) {
+            Some(Outcome::Number(values)) => Ok(values),
+            _ => Err(Error::invalid(
+                &pupils.source,
+                Some(1),
+                Some(name),
+                None,
+                format!("a {name} column: the gap index ranks pupils by it"),
+            )),
+        };
+        let (a, b) = (column(first)?, column(second)?);
+        for row in 0..pupils.len() {
+            if a[row].is_nan() || b[row].is_nan() {
+                continue;
+            }
+            self.year.push(pupils.year[row]);
+            self.la_code.push(pupils.la_code[row]);
+            self.urn.push(pupils.urn[row]);
+            self.disadvantaged.push(pupils.profile[row].disadvantaged());
+            self.first.push(a[row]);
+            self.second.push(b[row]);
+        }
+        Ok(())
+    }
+}
+
+/// Each value's mid-rank among `values` (1-based; ties share the average of
+/// their ranks), divided by their number.
+pub fn normalised_mid_ranks(values: &[f64]) -> Vec<f64> {
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; n];
+    let mut start = 0;
+    while start < n {
+        let mut end = start + 1;
+        while end < n && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        // Ranks start+1 ..= end share their mean.
+        let mid = (start + 1 + end) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = mid / n as f64;
+        }
+        start = end;
+    }
+    ranks
+}
+
+/// The index from normalised ranks of disadvantaged and other pupils.
+pub fn index(disadvantaged: (f64, u64), other: (f64, u64)) -> Option<f64> {
+    let ((dis_sum, dis_n), (other_sum, other_n)) = (disadvantaged, other);
+    (dis_n > 0 && other_n > 0).then(|| 20.0 * (other_sum / other_n as f64 - dis_sum / dis_n as f64))
+}
+
+/// The gap index table of pupil files of one phase (KS2 or KS4).
+pub fn gap_index(
+    paths: &[impl AsRef<Path>],
+    phase: Option<Phase>,
+    levels: &[Level],
+    suppression: Suppression,
+) -> Result<DataFrame> {
+    let mut ranked = Ranked::default();
+    let mut found = phase;
+    for path in paths {
+        found = Some(read_chunks(path, found, CHUNK_ROWS, |chunk| {
+            ranked.add(&chunk)
+        })?);
+    }
+    let phase = found.ok_or_else(|| Error::Usage("no pupil files given".into()))?;
+    from_ranked(phase, &ranked, levels, suppression)
+}
+
+/// The gap index table of a pupil table.
+pub fn gap_index_of(
+    pupils: &PupilTable,
+    levels: &[Level],
+    suppression: Suppression,
+) -> Result<DataFrame> {
+    let mut ranked = Ranked::default();
+    ranked.add(pupils)?;
+    from_ranked(pupils.phase, &ranked, levels, suppression)
+}
+
+fn from_ranked(
+    phase: Phase,
+    ranked: &Ranked,
+    levels: &[Level],
+    suppression: Suppression,
+) -> Result<DataFrame> {
+    if let Some(level) = levels
+        .iter()
+        .find(|l| !matches!(l, Level::National | Level::La | Level::School))
+    {
+        return Err(Error::Usage(format!(
+            "the gap index has the levels national, la and school, not {level}"
+        )));
+    }
+    let mut years: Vec<u16> = ranked.year.clone();
+    years.sort_unstable();
+    years.dedup();
+    let mut out_year = Vec::new();
+    let mut out_level = Vec::new();
+    let mut out_unit = Vec::new();
+    let mut out_index = Vec::new();
+    let mut out_dis = Vec::new();
+    let mut out_other = Vec::new();
+    let mut out_suppressed = Vec::new();
+    for year in years {
+        let rows: Vec<usize> = (0..ranked.year.len())
+            .filter(|&i| ranked.year[i] == year)
+            .collect();
+        let pick = |values: &[f64]| rows.iter().map(|&i| values[i]).collect::<Vec<f64>>();
+        let scores: Vec<f64> = match phase {
+            // The mean of the two subjects' percentile ranks.
+            Phase::Ks2 => normalised_mid_ranks(&pick(&ranked.first))
+                .iter()
+                .zip(normalised_mid_ranks(&pick(&ranked.second)))
+                .map(|(a, b)| (a + b) / 2.0)
+                .collect(),
+            _ => pick(&ranked.first)
+                .iter()
+                .zip(pick(&ranked.second))
+                .map(|(a, b)| (a + b) / 2.0)
+                .collect(),
+        };
+        let ranks = normalised_mid_ranks(&scores);
+        for &level in levels {
+            // (sum of disadvantaged ranks, count, sum of other ranks, count)
+            let mut units: FxHashMap<Unit, (f64, u64, f64, u64)> = FxHashMap::default();
+            for (position, &i) in rows.iter().enumerate() {
+                let unit = match level {
+                    Level::National => Unit::England,
+                    Level::La => Unit::La(ranked.la_code[i]),
+                    _ => Unit::School(ranked.urn[i]),
+                };
+                let entry = units.entry(unit).or_default();
+                if ranked.disadvantaged[i] {
+                    entry.0 += ranks[position];
+                    entry.1 += 1;
+                } else {
+                    entry.2 += ranks[position];
+                    entry.3 += 1;
+                }
+            }
+            let mut units: Vec<(Unit, (f64, u64, f64, u64))> = units.into_iter().collect();
+            units.sort_unstable_by_key(|(unit, _)| *unit);
+            for (unit, (dis_sum, dis_n, other_sum, other_n)) in units {
+                let withheld = suppression.withholds(dis_n) || suppression.withholds(other_n);
+                out_year.push(year as i32);
+                out_level.push(level as u8);
+                out_unit.push(unit);
+                out_index.push(index((dis_sum, dis_n), (other_sum, other_n)).filter(|_| !withheld));
+                out_dis.push(dis_n as i64);
+                out_other.push(other_n as i64);
+                out_suppressed.push(withheld);
+            }
+        }
+    }
+    let rows = out_year.len();
+    let enum_column = |name: &str, codes: Vec<u8>, categories: Categories| -> Column {
+        let codes = UInt8Chunked::from_vec(name.into(), codes);
+        // Safety: the codes are positions in the categories' names.
+        unsafe { Categorical8Chunked::from_cats_and_dtype_unchecked(codes, categories.dtype()) }
+            .into_series()
+            .into_column()
+    };
+    let columns = vec![
+        enum_column("phase", vec![phase as u8; rows], Categories::Phase),
+        Int32Chunked::from_vec("year".into(), out_year).into_column(),
+        enum_column("level", out_level, Categories::Level),
+        crate::schema::unit_column("unit", &out_unit, None),
+        Column::new("gap_index".into(), out_index),
+        Column::new("n_disadvantaged".into(), out_dis),
+        Column::new("n_other".into(), out_other),
+        Column::new("suppressed".into(), out_suppressed),
+    ];
+    DataFrame::new(rows, columns).map_err(|e| Error::table("gap index", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mid_ranks_share_ties() {
+        assert_eq!(
+            normalised_mid_ranks(&[10.0, 20.0, 20.0, 30.0]),
+            vec![0.25, 0.625, 0.625, 1.0]
+        );
+        assert_eq!(normalised_mid_ranks(&[5.0; 4]), vec![0.625; 4]);
+    }
+
+    #[test]
+    fn no_gap_is_zero_and_total_separation_is_ten() {
+        // Disadvantaged pupils ranked 1..D, the others D+1..N: 10 exactly.
+        let ranks = normalised_mid_ranks(&(1..=10).map(f64::from).collect::<Vec<_>>());
+        let (dis, other) = ranks.split_at(4);
+        let sum = |r: &[f64]| (r.iter().sum::<f64>(), r.len() as u64);
+        assert!((index(sum(dis), sum(other)).unwrap() - 10.0).abs() < 1e-12);
+        // The same scores on both sides (each tie split between them): 0.
+        let same = normalised_mid_ranks(&[1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
+        let dis: Vec<f64> = same.iter().step_by(2).copied().collect();
+        let other: Vec<f64> = same.iter().skip(1).step_by(2).copied().collect();
+        assert_eq!(index(sum(&dis), sum(&other)), Some(0.0));
+        // One place apart all the way up: 20 × (1/N) = 2 for N = 10.
+        let dis: Vec<f64> = ranks.iter().step_by(2).copied().collect();
+        let other: Vec<f64> = ranks.iter().skip(1).step_by(2).copied().collect();
+        assert!((index(sum(&dis), sum(&other)).unwrap() - 2.0).abs() < 1e-12);
+        // Everyone tied: 0.
+        let tied = normalised_mid_ranks(&[7.0; 6]);
+        assert_eq!(index(sum(&tied[..2]), sum(&tied[2..])), Some(0.0));
+        // No disadvantaged pupils: no index.
+        assert_eq!(index((0.0, 0), (1.0, 2)), None);
+    }
+}
