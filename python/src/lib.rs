@@ -439,15 +439,7 @@ fn gaps_from_summaries(
         let mut table: Option<DataFrame> = None;
         for phase in local {
             let (national, note) = match &national_summaries {
-                Some(all) => {
-                    let same = all.iter().find(|s| s.phase == phase.phase).ok_or_else(|| {
-                        Error::Usage(format!(
-                            "the national summaries have no {} rows",
-                            phase.phase
-                        ))
-                    })?;
-                    (National::Pupils(same.clone()), None)
-                }
+                Some(all) => (National::from_national_summaries(all, phase.phase)?, None),
                 None => National::choose(&phase, &[], None, reference.clone())?,
             };
             notes.extend(note.map(|n| n.0));

@@ -418,15 +418,7 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
             Input::Summaries(summaries) => (summaries, Vec::new()),
         };
         let (national, note) = match &national_summaries {
-            Some(all) => {
-                let same_phase = all.iter().find(|s| s.phase == local.phase).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "the national summaries have no {} rows",
-                        local.phase
-                    ))
-                })?;
-                (National::Pupils(same_phase.clone()), None)
-            }
+            Some(all) => (National::from_national_summaries(all, local.phase)?, None),
             None => National::choose(
                 &local,
                 &paths,

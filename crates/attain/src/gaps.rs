@@ -51,6 +51,15 @@ pub enum National {
 pub struct NationalNote(pub String);
 
 impl National {
+    /// National rows and figures from national summaries tables (see
+    /// [`crate::summaries_table`]): those of the local phase.
+    pub fn from_national_summaries(all: &[Summaries], phase: Phase) -> Result<National> {
+        all.iter()
+            .find(|s| s.phase == phase)
+            .map(|s| National::Pupils(s.clone()))
+            .ok_or_else(|| Error::Usage(format!("the national summaries have no {phase} rows")))
+    }
+
     /// The national figures for local pupils, by Attain's one rule: a
     /// national pupil table if given (read and summarised once, and not
     /// at all when it is the local file itself), else a reference table,
@@ -366,30 +375,12 @@ impl<'a> Comparison<'a> {
             .filter(|c| c.place.year == year)
             .map(|c| c.place.la_code)
             .collect();
-        let mut notes = Vec::new();
-        for la in self.reported_las(year, options) {
-            if !neighbours.has(la) {
-                notes.push(format!(
-                    "{year}: LA {la} is not in {}: it has no neighbours row",
-                    neighbours.source
-                ));
-                continue;
-            }
-            let missing: Vec<String> = neighbours
-                .of(la)
-                .iter()
-                .filter(|n| !present.contains(n))
-                .map(u16::to_string)
-                .collect();
-            if !missing.is_empty() {
-                notes.push(format!(
-                    "{year}: LA {la}'s neighbours {} have no pupils in the data; its neighbour pool and average use the other {}",
-                    missing.join(", "),
-                    neighbours.of(la).len() - missing.len()
-                ));
-            }
-        }
-        notes
+        neighbours.notes(
+            &year.to_string(),
+            &self.reported_las(year, options),
+            &present,
+            "no pupils in the data",
+        )
     }
 
     /// Every LA's values in the neighbours' source (the national pupils

@@ -140,6 +140,44 @@ impl Neighbours {
     pub fn has(&self, la: u16) -> bool {
         self.of.contains_key(&la)
     }
+
+    /// What an analyst should know about the neighbours of the LAs
+    /// reported, given the LAs the data has: an LA the model lacks, and
+    /// neighbours the data lacks (an LA that older data calls by a
+    /// pre-reorganisation code, or one not in the file). `when` names the
+    /// year (and phase); `lacking` says what the data lacks of them.
+    pub fn notes(
+        &self,
+        when: &str,
+        reported: &[u16],
+        present: &rustc_hash::FxHashSet<u16>,
+        lacking: &str,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        for &la in reported {
+            if !self.has(la) {
+                notes.push(format!(
+                    "{when}: LA {la} is not in {}: it has no neighbours row",
+                    self.source
+                ));
+                continue;
+            }
+            let missing: Vec<String> = self
+                .of(la)
+                .iter()
+                .filter(|n| !present.contains(n))
+                .map(u16::to_string)
+                .collect();
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "{when}: LA {la}'s neighbours {} have {lacking}; its neighbour pool and average use the other {}",
+                    missing.join(", "),
+                    self.of(la).len() - missing.len()
+                ));
+            }
+        }
+        notes
+    }
 }
 
 #[cfg(test)]

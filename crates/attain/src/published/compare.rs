@@ -192,28 +192,12 @@ pub fn neighbour_notes(published: &Published, options: &PublishedOptions) -> Vec
             .filter(|la| options.gap.las.is_empty() || options.gap.las.contains(la))
             .collect();
         reported.sort_unstable();
-        for la in reported {
-            if !neighbours.has(la) {
-                notes.push(format!(
-                    "{phase} {year}: LA {la} is not in {}: it has no neighbours row",
-                    neighbours.source
-                ));
-                continue;
-            }
-            let missing: Vec<String> = neighbours
-                .of(la)
-                .iter()
-                .filter(|n| !present.contains(n))
-                .map(u16::to_string)
-                .collect();
-            if !missing.is_empty() {
-                notes.push(format!(
-                    "{phase} {year}: LA {la}'s neighbours {} have no figures in the files; its neighbour pool and average use the other {}",
-                    missing.join(", "),
-                    neighbours.of(la).len() - missing.len()
-                ));
-            }
-        }
+        notes.extend(neighbours.notes(
+            &format!("{phase} {year}"),
+            &reported,
+            &present,
+            "no figures in the files",
+        ));
     }
     notes
 }
