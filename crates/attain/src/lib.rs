@@ -41,6 +41,9 @@
 //! code must lie in) is a leaf every step may use. No module imports one
 //! later in the flow.
 //!
+//! [`gap_index`] computes DfE's disadvantage gap index for England, every
+//! LA and every school from national ranks.
+//!
 //! The summaries can leave the process and come back: [`summaries_table`]
 //! is their documented, versioned Arrow form, which partial tables
 //! (partitions, years, councils) add up to exactly; it is how Attain runs

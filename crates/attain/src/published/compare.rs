@@ -293,61 +293,29 @@ pub fn visit_units(
         };
         // Each LA's value as its own row shows it (its schools pooled, or
         // its published figure): LAIT's neighbour average is their mean.
-        engine.neighbour_figures = match gap.neighbours.clone() {
-            None => None,
-            Some(neighbours) => {
-                let mut values: FxHashMap<u16, Vec<Option<f64>>> = FxHashMap::default();
-                for (unit, members) in units(&year, Level::La, published, &every_la) {
-                    if let Unit::La(la) = unit {
-                        fill_unit(
-                            &engine,
-                            &year,
-                            &members,
-                            published,
-                            &mut pooled,
-                            &mut beside,
-                        );
-                        let row_values: Vec<Option<f64>> = (0..engine.rows.len())
-                            .map(|row| engine.value(&pooled, row))
-                            .collect();
-                        if row_values.iter().any(Option::is_some) {
-                            values.insert(la, row_values);
-                        }
-                    }
-                }
-                Some(NeighbourFigures { neighbours, values })
-            }
-        };
+        engine.neighbour_figures = gap.neighbours.clone().map(|neighbours| {
+            let values = every_unit_value(&engine, &year, Level::La, published, &every_la)
+                .into_iter()
+                .filter(|(_, _, values)| values.iter().any(Option::is_some))
+                .filter_map(|(unit, _, values)| match unit {
+                    Unit::La(la) => Some((la, values)),
+                    _ => None,
+                })
+                .collect();
+            NeighbourFigures { neighbours, values }
+        });
         let mut ranks = crate::compare::Ranks::default();
         for level in [Level::La, Level::School] {
             if !gap.levels.contains(&level) {
                 continue;
             }
-            let all_units = units(&year, level, published, &every_la);
-            let las: FxHashSet<u16> = all_units
-                .iter()
-                .filter_map(|(unit, members)| match (unit, members) {
-                    (Unit::La(la), _) => Some(*la),
-                    (_, Members::One(Area::School(school))) => Some(school.la_code),
-                    _ => None,
-                })
-                .collect();
+            let all_units = every_unit_value(&engine, &year, level, published, &every_la);
+            let las: FxHashSet<u16> = all_units.iter().filter_map(|(_, la, _)| *la).collect();
             if las.len() < ALL_ENGLAND_LAS {
                 continue;
             }
-            for (_, members) in all_units {
-                fill_unit(
-                    &engine,
-                    &year,
-                    &members,
-                    published,
-                    &mut pooled,
-                    &mut beside,
-                );
-                ranks.add(
-                    level,
-                    (0..engine.rows.len()).map(|row| engine.value(&pooled, row)),
-                );
+            for (_, _, values) in all_units {
+                ranks.add(level, values);
             }
         }
         engine.ranks = ranks.finish();
@@ -375,6 +343,36 @@ pub fn visit_units(
         visit(&engine, None)?;
     }
     Ok(())
+}
+
+/// Every unit of a level (whatever LAs are reported, as `every_la` asks),
+/// with the LA it is in and its value for each row: what ranks and
+/// neighbour averages are made of.
+fn every_unit_value(
+    engine: &Engine,
+    year: &Year,
+    level: Level,
+    published: &Published,
+    every_la: &PublishedOptions,
+) -> Vec<(Unit, Option<u16>, Vec<Option<f64>>)> {
+    let size = engine.measures.len() * Population::ALL.len();
+    let mut pooled = vec![Pooled::default(); size];
+    let mut beside = vec![Beside::default(); size];
+    units(year, level, published, every_la)
+        .into_iter()
+        .map(|(unit, members)| {
+            let la = match (&unit, &members) {
+                (Unit::La(la), _) => Some(*la),
+                (_, Members::One(Area::School(school))) => Some(school.la_code),
+                _ => None,
+            };
+            fill_unit(engine, year, &members, published, &mut pooled, &mut beside);
+            let values = (0..engine.rows.len())
+                .map(|row| engine.value(&pooled, row))
+                .collect();
+            (unit, la, values)
+        })
+        .collect()
 }
 
 /// A unit's pool: each population the rows need, and what DfE published
