@@ -14,8 +14,9 @@ Run it on the shipped sample in Spark's local mode::
 
     python python/examples/spark_gaps.py datasets/sample/ks2.csv datasets/sample/national.csv
 
-On a Databricks cluster, install the ``attain`` wheel on the cluster (it needs
-only polars and pyarrow), read the pupils from the Unity Catalog
+It needs PySpark 4.0 or later (``createDataFrame`` from Arrow and
+``DataFrame.toArrow``). On a Databricks cluster, install the ``attain`` wheel
+on the cluster (it needs only polars and pyarrow), read the pupils from the Unity Catalog
 (``spark.table("...")``) and call :func:`gap_table` the same way.
 """
 
@@ -36,6 +37,25 @@ SUMMARY_SCHEMA = (
 )
 KEYS = attain.SUMMARY_COLUMNS[:10]
 VALUES = attain.SUMMARY_COLUMNS[10:]
+#: The same schema in Arrow, so that each batch matches what Spark declared.
+ARROW_SCHEMA = pa.schema(
+    [
+        ("version", pa.int32()),
+        ("phase", pa.string()),
+        ("year", pa.int32()),
+        ("la_code", pa.int32()),
+        ("urn", pa.int64()),
+        ("disadvantaged", pa.bool_()),
+        ("fsm", pa.bool_()),
+        ("sen", pa.string()),
+        ("cla", pa.bool_()),
+        ("measure", pa.string()),
+        ("cohort", pa.int64()),
+        ("with_value", pa.int64()),
+        ("sum", pa.float64()),
+        ("sum_sq", pa.float64()),
+    ]
+)
 
 
 def summarise_batches(batches: Iterator[pa.RecordBatch], phase: Optional[str] = None) -> Iterator[pa.RecordBatch]:
@@ -44,8 +64,7 @@ def summarise_batches(batches: Iterator[pa.RecordBatch], phase: Optional[str] = 
         if batch.num_rows == 0:
             continue
         summaries = attain.summarise(pl.from_arrow(batch), phase=phase)
-        # Plain (not large) strings, as Spark's schema above declares them.
-        yield from summaries.to_arrow(compat_level=pl.CompatLevel.oldest()).to_batches()
+        yield from summaries.to_arrow().cast(ARROW_SCHEMA).to_batches()
 
 
 def summaries(pupils, phase: Optional[str] = None):  # pupils: pyspark.sql.DataFrame

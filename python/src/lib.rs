@@ -330,26 +330,18 @@ fn published_gaps(
     .map_err(to_py)
 }
 
-/// Summaries tables (paths or frames), added up by phase.
+/// Summaries tables (paths or frames), added up by phase and checked
+/// complete once all are in.
 fn summaries_of(tables: Vec<Table>) -> attain::Result<Vec<attain::Summaries>> {
-    let mut phases: Vec<attain::Summaries> = Vec::new();
+    let mut total = Vec::new();
     for table in tables {
         let parts = match table {
-            Table::Path(path) => attain::summaries_table::read(&[path])?,
+            Table::Path(path) => attain::summaries_table::read_file(path.as_ref())?,
             Table::Frame(frame) => attain::summaries_table::from_table(&frame, "DataFrame")?,
         };
-        for part in parts {
-            match phases.iter_mut().find(|s| s.phase == part.phase) {
-                Some(total) => total.merge(&part),
-                None => phases.push(part),
-            }
-        }
+        attain::summaries_table::add(&mut total, parts);
     }
-    phases.sort_by_key(|s| s.phase);
-    if phases.is_empty() {
-        return Err(Error::Usage("no summaries tables given".into()));
-    }
-    Ok(phases)
+    attain::summaries_table::finish(total, "the summaries tables")
 }
 
 /// DfE's disadvantage gap index of a national pupil table.

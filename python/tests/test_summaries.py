@@ -68,6 +68,26 @@ def test_summaries_of_halves_add_up_to_the_whole() -> None:
     assert_frame_equal(from_national, attain.gaps(pupils, national_pupils=pupils), check_exact=True)
 
 
+def test_parts_split_by_measure_add_up(tmp_path: pathlib.Path) -> None:
+    # A Spark job's output files may hold one measure of a cell in one part
+    # and the rest in another: only the total must be complete.
+    table = attain.summarise(SAMPLE / "ks2.csv")
+    first = table.filter(pl.col("measure") == "ks2.rwm_exp")
+    rest = table.filter(pl.col("measure") != "ks2.rwm_exp")
+    paths = []
+    for i, part in enumerate([first, rest, table.head(0)]):
+        paths.append(str(tmp_path / f"part-{i}.parquet"))
+        part.write_parquet(paths[-1])
+    expected = attain.gaps(SAMPLE / "ks2.csv", national=NATIONAL)
+    assert_frame_equal(attain.gaps_from_summaries(paths, national=NATIONAL), expected, check_exact=True)
+    assert_frame_equal(attain.gaps_from_summaries([first, rest], national=NATIONAL), expected, check_exact=True)
+    # Float counts from pandas are read as numbers only when whole.
+    floats = table.with_columns(pl.col("cohort").cast(pl.Float64) + 0.5)
+    with pytest.raises(attain.ValidationError) as error:
+        attain.gaps_from_summaries(floats, national=NATIONAL)
+    assert error.value.column == "cohort"
+
+
 def test_another_schema_version_is_refused(tmp_path: pathlib.Path) -> None:
     table = attain.summarise(SAMPLE / "eyfs.csv").with_columns(pl.lit(2, dtype=pl.Int32).alias("version"))
     with pytest.raises(attain.ValidationError) as error:

@@ -377,6 +377,12 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
             let mut all = attain::summaries_table::read(&args.summaries)?;
             if let Some(phases) = &phases {
                 all.retain(|s| phases.contains(&s.phase));
+                if all.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "the summaries tables have no {} rows",
+                        args.phase.as_deref().unwrap_or_default()
+                    )));
+                }
             }
             (all.into_iter().map(Input::Summaries).collect(), None)
         }
@@ -488,6 +494,11 @@ fn summarise(args: SummariseArgs) -> Result<()> {
         Some(format) => format.parse()?,
         None => Format::from_extension(&args.out).unwrap_or(Format::Parquet),
     };
+    if format == Format::Json {
+        return Err(Error::Usage(
+            "summarise writes parquet or csv, the forms `gaps --summaries` reads".into(),
+        ));
+    }
     let summaries = attain::summarise_files(&args.pupils, phase, attain::pupils::CHUNK_ROWS)?;
     let mut table = summaries.to_table()?;
     report::write_file(&mut table, format, &args.out)?;

@@ -35,7 +35,7 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::geography::{Level, Unit};
 use crate::phase::Phase;
-use crate::pupils::{read_chunks, Outcome, PupilTable, CHUNK_ROWS};
+use crate::pupils::{read_files, Outcome, PupilTable, CHUNK_ROWS};
 use crate::schema::Categories;
 use crate::suppression::Suppression;
 
@@ -91,6 +91,13 @@ impl Ranked {
 /// Each value's mid-rank among `values` (1-based; ties share the average of
 /// their ranks), divided by their number.
 pub fn normalised_mid_ranks(values: &[f64]) -> Vec<f64> {
+    let n = values.len() as f64;
+    mid_ranks(values).into_iter().map(|r| r / n).collect()
+}
+
+/// Each value's mid-rank among `values` (1-based; ties share the average of
+/// their ranks): whole or half numbers, exact in `f64`.
+pub fn mid_ranks(values: &[f64]) -> Vec<f64> {
     let n = values.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
@@ -104,7 +111,7 @@ pub fn normalised_mid_ranks(values: &[f64]) -> Vec<f64> {
         // Ranks start+1 ..= end share their mean.
         let mid = (start + 1 + end) as f64 / 2.0;
         for &i in &order[start..end] {
-            ranks[i] = mid / n as f64;
+            ranks[i] = mid;
         }
         start = end;
     }
@@ -125,13 +132,8 @@ pub fn gap_index(
     suppression: Suppression,
 ) -> Result<DataFrame> {
     let mut ranked = Ranked::default();
-    let mut found = phase;
-    for path in paths {
-        found = Some(read_chunks(path, found, CHUNK_ROWS, |chunk| {
-            ranked.add(&chunk)
-        })?);
-    }
-    let phase = found.ok_or_else(|| Error::Usage("no pupil files given".into()))?;
+    // Pupils repeated across the files are refused, as for the gap table.
+    let phase = read_files(paths, phase, CHUNK_ROWS, |chunk| ranked.add(&chunk))?;
     from_ranked(phase, &ranked, levels, suppression)
 }
 
@@ -176,11 +178,14 @@ fn from_ranked(
             .collect();
         let pick = |values: &[f64]| rows.iter().map(|&i| values[i]).collect::<Vec<f64>>();
         let scores: Vec<f64> = match phase {
-            // The mean of the two subjects' percentile ranks.
-            Phase::Ks2 => normalised_mid_ranks(&pick(&ranked.first))
+            // The mean of the two subjects' percentile ranks orders pupils
+            // as the sum of their mid-ranks does (N is shared); the sum is
+            // exact, so pupils whose ranks sum alike tie, as they should,
+            // where the means could differ in the last bit.
+            Phase::Ks2 => mid_ranks(&pick(&ranked.first))
                 .iter()
-                .zip(normalised_mid_ranks(&pick(&ranked.second)))
-                .map(|(a, b)| (a + b) / 2.0)
+                .zip(mid_ranks(&pick(&ranked.second)))
+                .map(|(a, b)| a + b)
                 .collect(),
             _ => pick(&ranked.first)
                 .iter()
@@ -274,6 +279,15 @@ mod tests {
         // Everyone tied: 0.
         let tied = normalised_mid_ranks(&[7.0; 6]);
         assert_eq!(index(sum(&tied[..2]), sum(&tied[2..])), Some(0.0));
+        // KS2 scores are sums of mid-ranks, exact: pupils whose ranks sum
+        // alike tie (reading 1, 2, 3 against maths 3, 2, 1 puts all three
+        // level), where means of fractions could differ in the last bit.
+        let scores: Vec<f64> = mid_ranks(&[1.0, 2.0, 3.0])
+            .iter()
+            .zip(mid_ranks(&[3.0, 2.0, 1.0]))
+            .map(|(a, b)| a + b)
+            .collect();
+        assert_eq!(normalised_mid_ranks(&scores), vec![2.0 / 3.0; 3]);
         // No disadvantaged pupils: no index.
         assert_eq!(index((0.0, 0), (1.0, 2)), None);
     }

@@ -157,52 +157,101 @@ impl Summaries {
 }
 
 /// Reads summaries tables (Parquet or CSV, told apart by content) and adds
-/// them up: one [`Summaries`] per phase present, in phase order.
+/// them up: one [`Summaries`] per phase present, in phase order, checked
+/// complete once all are added ([`check_complete`]).
 pub fn read(paths: &[impl AsRef<Path>]) -> Result<Vec<Summaries>> {
-    let mut total: FxHashMap<Phase, Summaries> = FxHashMap::default();
+    let mut total: Vec<Summaries> = Vec::new();
     for path in paths {
-        let path = path.as_ref();
-        let source = path.display().to_string();
-        let mut magic = [0u8; 4];
-        let is_parquet = std::fs::File::open(path)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
-            .map_err(|e| Error::io(&source, e))?
-            == 4
-            && &magic == b"PAR1";
-        let frame = if is_parquet {
-            ParquetReader::new(std::fs::File::open(path).map_err(|e| Error::io(&source, e))?)
-                .finish()
-        } else {
-            // Every column as text: the validator below names a bad cell.
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|reader| reader.finish())
-        }
-        .map_err(|e| Error::table(&source, e))?;
-        for part in from_table(&frame, &source)? {
-            match total.get_mut(&part.phase) {
-                Some(sum) => sum.merge(&part),
-                None => {
-                    total.insert(part.phase, part);
-                }
-            }
+        add(&mut total, read_file(path.as_ref())?);
+    }
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| p.as_ref().display().to_string())
+        .collect();
+    finish(total, &names.join(" + "))
+}
+
+/// Adds parts of summaries into a running total, phase by phase.
+pub fn add(total: &mut Vec<Summaries>, parts: Vec<Summaries>) {
+    for part in parts {
+        match total.iter_mut().find(|s| s.phase == part.phase) {
+            Some(sum) => sum.merge(&part),
+            None => total.push(part),
         }
     }
-    let mut phases: Vec<Summaries> = total.into_values().collect();
-    phases.sort_by_key(|s| s.phase);
-    if phases.is_empty() {
-        return Err(Error::Usage("no summaries tables given".into()));
+}
+
+/// The added-up summaries, in phase order, checked complete; an error when
+/// none has pupils.
+pub fn finish(mut total: Vec<Summaries>, source: &str) -> Result<Vec<Summaries>> {
+    total.sort_by_key(|s| s.phase);
+    if total.is_empty() {
+        return Err(Error::Usage(format!(
+            "{source}: the summaries tables have no rows with pupils"
+        )));
     }
-    Ok(phases)
+    for summaries in &total {
+        check_complete(summaries, source)?;
+    }
+    Ok(total)
+}
+
+/// One summaries table file, Parquet or CSV (told apart by content), not
+/// yet checked complete: it may be one part of several.
+pub fn read_file(path: &Path) -> Result<Vec<Summaries>> {
+    let source = path.display().to_string();
+    let mut magic = [0u8; 4];
+    let is_parquet = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
+        .map_err(|e| Error::io(&source, e))?
+        == 4
+        && &magic == b"PAR1";
+    let frame = if is_parquet {
+        ParquetReader::new(std::fs::File::open(path).map_err(|e| Error::io(&source, e))?).finish()
+    } else {
+        // Every column as text: the validator names a bad cell.
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|reader| reader.finish())
+    }
+    .map_err(|e| Error::table(&source, e))?;
+    from_table(&frame, &source)
 }
 
 /// A summaries table's rows, validated and added up by key: one
-/// [`Summaries`] per phase present, in phase order. Every error names the
-/// table, the row (the header is row 1), the column and the value.
+/// [`Summaries`] per phase present, in phase order, not yet checked
+/// complete. Every error names the table, the row (the header is row 1),
+/// the column and the value.
 pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
     let failed = |e: PolarsError| Error::table(source, e);
+    // The version first: a table of another version may differ anywhere
+    // else, and should be refused for what it is.
+    if let Ok(version) = frame.column("version") {
+        let cast = version.cast(&DataType::String).map_err(failed)?;
+        let text = cast.str().map_err(failed)?;
+        let wanted = VERSION.to_string();
+        let first_other = text
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.map(str::trim) != Some(wanted.as_str()))
+            .map(|(index, value)| (index, value.unwrap_or("").to_owned()));
+        if let Some((index, value)) = first_other {
+            let expected = match value.trim().parse::<i64>() {
+                Ok(v) if v > VERSION as i64 => format!("a version {VERSION} summaries table: this one is version {v}, written by a newer Attain; write it again with this Attain's `attain summarise`"),
+                Ok(v) => format!("a version {VERSION} summaries table: this one is version {v}, written by an older Attain; write it again with this Attain's `attain summarise`"),
+                Err(_) => "a schema version, a whole number".to_owned(),
+            };
+            return Err(Error::invalid(
+                source,
+                Some(index as u64 + 2),
+                Some("version"),
+                Some(&value),
+                expected,
+            ));
+        }
+    }
     for spec in COLUMNS {
         if frame.column(spec.name).is_err() {
             return Err(Error::invalid(
@@ -258,18 +307,6 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
                 expected,
             )
         };
-        if row.version != VERSION as i64 {
-            let which = if row.version > VERSION as i64 {
-                "written by a newer Attain"
-            } else {
-                "written by an older Attain"
-            };
-            return Err(invalid(
-                0,
-                row.version.to_string(),
-                &format!("a version {VERSION} summaries table: this one is version {}, {which}; write it again with this Attain's `attain summarise`", row.version),
-            ));
-        }
         let phase = match &last_phase {
             Some((name, phase)) if name == row.phase => *phase,
             _ => {
@@ -371,56 +408,50 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
             sum_sq: row.sum_sq,
         });
     }
-    let mut phases: Vec<Summaries> = Vec::new();
-    for (_, (summaries, _)) in by_phase {
-        // Every pupil counts in every measure's cohort: a cell whose
-        // measures disagree is missing rows (a partial table was cut).
-        let width = summaries.measures.len();
-        for (c, cell) in summaries.cells.iter().enumerate() {
-            let cohorts: Vec<u64> = summaries.stats[c * width..(c + 1) * width]
-                .iter()
-                .map(|s| s.cohort)
-                .collect();
-            if cohorts.iter().any(|&n| n != cohorts[0]) {
-                let names: Vec<String> = summaries
-                    .measures
-                    .iter()
-                    .zip(&cohorts)
-                    .map(|(m, n)| format!("{} {n}", m.name))
-                    .collect();
-                return Err(Error::invalid(
-                    source,
-                    None,
-                    Some("cohort"),
-                    None,
-                    format!(
-                        "the same cohort for every measure of a school, year and pupil profile: {} {} URN {} has {}",
-                        summaries.phase,
-                        cell.place.year,
-                        cell.place.urn,
-                        names.join(", ")
-                    ),
-                ));
-            }
-        }
-        phases.push(summaries);
-    }
+    let mut phases: Vec<Summaries> = by_phase.into_values().map(|(s, _)| s).collect();
     phases.sort_by_key(|s| s.phase);
-    if phases.is_empty() {
-        return Err(Error::invalid(
-            source,
-            None,
-            None,
-            None,
-            "at least one row of summaries",
-        ));
-    }
     Ok(phases)
+}
+
+/// Checks added-up summaries: every pupil counts in every measure's cohort,
+/// so a cell whose measures disagree is missing rows (a partial table was
+/// cut, or a part file left out). Run once all parts are added up: one part
+/// of a Spark job's output may hold one measure of a cell and another part
+/// the rest.
+pub fn check_complete(summaries: &Summaries, source: &str) -> Result<()> {
+    let width = summaries.measures.len();
+    for (c, cell) in summaries.cells.iter().enumerate() {
+        let cohorts: Vec<u64> = summaries.stats[c * width..(c + 1) * width]
+            .iter()
+            .map(|s| s.cohort)
+            .collect();
+        if cohorts.iter().any(|&n| n != cohorts[0]) {
+            let names: Vec<String> = summaries
+                .measures
+                .iter()
+                .zip(&cohorts)
+                .map(|(m, n)| format!("{} {n}", m.name))
+                .collect();
+            return Err(Error::invalid(
+                source,
+                None,
+                Some("cohort"),
+                None,
+                format!(
+                    "the same cohort for every measure of a school, year and pupil profile: {} {} URN {} has {}; a part of the table is missing",
+                    summaries.phase,
+                    cell.place.year,
+                    cell.place.urn,
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One row of a summaries table, as written.
 struct Row<'a> {
-    version: i64,
     phase: &'a str,
     year: i64,
     la_code: i64,
@@ -467,7 +498,6 @@ impl<'a> Row<'a> {
                 .map_err(|_| invalid(column, "a number"))
         };
         Ok(Row {
-            version: whole(0, "a schema version, a whole number")?,
             phase: cell(1).trim(),
             year: whole(2, crate::geography::YEAR_EXPECTED)?,
             la_code: whole(3, "a three-digit LA code")?,
@@ -488,7 +518,7 @@ impl<'a> Row<'a> {
 /// A table's columns in their own types, when every cell converts and none
 /// is missing.
 struct Typed {
-    ints: [Int64Chunked; 6],
+    ints: [Int64Chunked; 5],
     flags: [BooleanChunked; 3],
     texts: [StringChunked; 3],
     numbers: [Float64Chunked; 2],
@@ -498,8 +528,16 @@ impl Typed {
     fn of(frame: &DataFrame) -> Option<Typed> {
         let get = |name: &str, dtype: &DataType| -> Option<Column> {
             let column = frame.column(name).ok()?;
-            // Text (a CSV read as text) is parsed cell by cell instead.
-            if column.dtype() == &DataType::String && dtype != &DataType::String {
+            // Only columns already of the kind asked for: a cast could
+            // truncate 2.5 pupils to 2, or read 2 as true. Anything else
+            // (text from a CSV, floats from pandas) is parsed cell by cell.
+            let fits = match dtype {
+                DataType::Int64 => column.dtype().is_integer(),
+                DataType::Boolean => column.dtype() == &DataType::Boolean,
+                DataType::String => column.dtype() == &DataType::String,
+                _ => column.dtype().is_primitive_numeric(),
+            };
+            if !fits {
                 return None;
             }
             let cast = column.strict_cast(dtype).ok()?;
@@ -544,7 +582,6 @@ impl Typed {
         };
         Some(Typed {
             ints: [
-                int("version")?,
                 int("year")?,
                 int("la_code")?,
                 int("urn")?,
@@ -563,18 +600,17 @@ impl Typed {
         let text = |i: usize| self.texts[i].get(index).expect("no nulls");
         let number = |i: usize| self.numbers[i].get(index).expect("no nulls");
         Row {
-            version: int(0),
             phase: text(0),
-            year: int(1),
-            la_code: int(2),
-            urn: int(3),
+            year: int(0),
+            la_code: int(1),
+            urn: int(2),
             disadvantaged: flag(0),
             fsm: flag(1),
             sen: text(1),
             cla: flag(2),
             measure: text(2),
-            cohort: int(4),
-            with_value: int(5),
+            cohort: int(3),
+            with_value: int(4),
             sum: number(0),
             sum_sq: number(1),
         }
@@ -586,7 +622,8 @@ impl Typed {
 /// route for analysts whose pupils are in a database. It applies the
 /// measures' rules as [`crate::measures`] defines them but none of the
 /// pupil table's validation, so validate the pupils first or read them
-/// with Attain.
+/// with Attain. Missing values must be NULL (a NaN in a DOUBLE column is a
+/// value to SQL).
 pub fn sql(phase: Phase, table: &str) -> String {
     let keys = "version, phase, year, la_code, urn, disadvantaged, fsm, sen, cla";
     let selects: Vec<String> = Measure::of_phase(phase)
@@ -625,7 +662,7 @@ fn condition_sql(condition: &crate::measures::Condition) -> String {
     match condition {
         Condition::IsTrue(column) => format!("COALESCE({column}, FALSE)"),
         Condition::AtLeast(column, threshold) => {
-            format!("COALESCE({column} >= {threshold}, FALSE)")
+            format!("COALESCE(CAST({column} AS DOUBLE) >= {threshold}, FALSE)")
         }
         Condition::CodeIn(column, codes) => {
             let codes: Vec<String> = codes.iter().map(|c| format!("'{}'", c.code())).collect();

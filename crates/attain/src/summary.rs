@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::groups::{Population, Profile};
 use crate::measures::{Measure, MeasureKind};
 use crate::phase::Phase;
-use crate::pupils::{read_chunks, PupilTable, UniqueIds};
+use crate::pupils::{read_files, PupilTable};
 use crate::stats::{self, Interval};
 
 /// Sufficient statistics for one measure over a set of pupils.
@@ -324,30 +324,18 @@ pub fn summarise_files(
     phase: Option<Phase>,
     chunk_rows: usize,
 ) -> Result<Summaries> {
-    let mut phase = phase;
     let mut summaries: Option<(Summaries, FxHashMap<Cell, usize>)> = None;
-    let mut ids = UniqueIds::default();
-    for path in paths {
-        let found = read_chunks(path, phase, chunk_rows, |chunk| {
-            ids.add(&chunk);
-            let part = summarise(&chunk);
-            match &mut summaries {
-                Some((total, index)) => total.merge_indexed(&part, index),
-                None => {
-                    let index = part.cell_index();
-                    summaries = Some((part, index));
-                }
+    read_files(paths, phase, chunk_rows, |chunk| {
+        let part = summarise(&chunk);
+        match &mut summaries {
+            Some((total, index)) => total.merge_indexed(&part, index),
+            None => {
+                let index = part.cell_index();
+                summaries = Some((part, index));
             }
-            Ok(())
-        })?;
-        phase = Some(found);
-    }
-    let mut finder = ids.repeated();
-    if !finder.is_clear() {
-        for path in paths {
-            read_chunks(path, phase, chunk_rows, |chunk| finder.scan(&chunk))?;
         }
-    }
+        Ok(())
+    })?;
     summaries
         .map(|(total, _)| total)
         .ok_or_else(|| Error::Usage("no pupil files given".into()))

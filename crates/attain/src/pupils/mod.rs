@@ -273,6 +273,35 @@ fn file_again(path: &Path, source: &str) -> Result<File> {
     File::open(path).map_err(|e| Error::io(source, e))
 }
 
+/// Reads pupil files of one phase a chunk at a time, handing each chunk to
+/// `each`, and checks pupil identifiers for duplicates across every file and
+/// chunk (a second look at the files only when a fingerprint repeats).
+/// Returns the phase.
+pub fn read_files(
+    paths: &[impl AsRef<Path>],
+    phase: Option<Phase>,
+    chunk_rows: usize,
+    mut each: impl FnMut(PupilTable) -> Result<()>,
+) -> Result<Phase> {
+    let mut phase = phase;
+    let mut ids = UniqueIds::default();
+    for path in paths {
+        let found = read_chunks(path, phase, chunk_rows, |chunk| {
+            ids.add(&chunk);
+            each(chunk)
+        })?;
+        phase = Some(found);
+    }
+    let phase = phase.ok_or_else(|| Error::Usage("no pupil files given".into()))?;
+    let mut finder = ids.repeated();
+    if !finder.is_clear() {
+        for path in paths {
+            read_chunks(path, Some(phase), chunk_rows, |chunk| finder.scan(&chunk))?;
+        }
+    }
+    Ok(phase)
+}
+
 /// Reads a pupil file (CSV or Parquet) in chunks of at most `chunk_rows`
 /// pupils, validating each and handing it to `each`, so that a file larger
 /// than memory can be summarised. Pupil identifiers are not checked for
