@@ -173,6 +173,20 @@ fn cases() -> Vec<(&'static str, Vec<String>)> {
         ),
         ("trends_published_schools", with(&["trends"], &schools)),
         (
+            "gap_index_ks2",
+            args(&["gap-index", "--pupils", "datasets/sample/ks2.csv"]),
+        ),
+        (
+            "gap_index_ks4_unsuppressed",
+            args(&[
+                "gap-index",
+                "--pupils",
+                "datasets/sample/ks4.csv",
+                "--min-cohort",
+                "0",
+            ]),
+        ),
+        (
             "published_one_la_national_fallback",
             with(
                 &[
