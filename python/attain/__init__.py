@@ -99,8 +99,6 @@ def _pupil_table(
     la: Union[None, int, Sequence[int]] = None,
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from pupils."""
-    if isinstance(levels, str):
-        levels = levels.split(",")
     if phase is not None and not isinstance(phase, str):
         raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
     _check_min_cohort(min_cohort)
@@ -109,7 +107,7 @@ def _pupil_table(
         phase,
         None if national_pupils is None else _table(national_pupils, "national_pupils"),
         None if national is None else _table(national, "national"),
-        None if levels is None else list(levels),
+        _levels(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         significant,
@@ -134,6 +132,13 @@ def _neighbours(neighbours: Union[None, int, str, "os.PathLike[str]"]) -> Option
     if isinstance(neighbours, (str, os.PathLike)):
         return os.fspath(neighbours)
     raise UsageError(f"neighbours: expected 2025, 2021 or a file, got {type(neighbours).__name__}")
+
+
+def _levels(levels: Optional[Sequence[str]]) -> "Optional[list[str]]":
+    """Levels as a list (``"la,school"`` or a sequence), or None for the core's default."""
+    if levels is None:
+        return None
+    return levels.split(",") if isinstance(levels, str) else list(levels)
 
 
 def _check_min_cohort(min_cohort: Any) -> None:
@@ -256,8 +261,6 @@ def _published_table(
     published_list = _paths(published, "published")
     if not schools_list and not published_list:
         raise UsageError(f"{caller}: give schools (performance tables), published (LA-level tables) or both")
-    if isinstance(levels, str):
-        levels = levels.split(",")
     if isinstance(phase, str):
         phase = [phase]
     _check_min_cohort(min_cohort)
@@ -269,7 +272,7 @@ def _published_table(
         _las(la),
         year,
         None if phase is None else list(phase),
-        None if levels is None else list(levels),
+        _levels(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         None if national is None else _table(national, "national"),
@@ -311,10 +314,8 @@ def gap_index(
 ) -> pl.DataFrame:
     """DfE's disadvantage gap index (KS2, KS4) for England, every LA and every school: the same table as
     ``attain gap-index``. Every pupil given is ranked as the nation."""
-    if isinstance(levels, str):
-        levels = levels.split(",")
     _check_min_cohort(min_cohort)
-    return _attain.gap_index(_table(pupils, "pupils"), phase, None if levels is None else list(levels), int(min_cohort))
+    return _attain.gap_index(_table(pupils, "pupils"), phase, _levels(levels), int(min_cohort))
 
 
 def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
@@ -346,8 +347,6 @@ def gaps_from_summaries(
             return [_table(v, argument) for v in value]
         return [_table(value, argument)]
 
-    if isinstance(levels, str):
-        levels = levels.split(",")
     _check_min_cohort(min_cohort)
     if national_summaries is not None and national is not None:
         raise UsageError("give national_summaries or national, not both")
@@ -355,7 +354,7 @@ def gaps_from_summaries(
         tables(summaries, "summaries"),
         [] if national_summaries is None else tables(national_summaries, "national_summaries"),
         None if national is None else _table(national, "national"),
-        None if levels is None else list(levels),
+        _levels(levels),
         int(min_cohort),
         None if groups is None else _table(groups, "groups"),
         _neighbours(neighbours),
