@@ -258,6 +258,12 @@ fn every_path_gives_the_pinned_table() {
     let mut failures = Vec::new();
     for (name, args) in cases() {
         let csv = run(&args);
+        // ATTAIN_GOLDEN_DUMP=DIR keeps every case's table, to compare the
+        // tables of two versions before blessing.
+        if let Some(dump) = std::env::var_os("ATTAIN_GOLDEN_DUMP") {
+            std::fs::create_dir_all(&dump).unwrap();
+            std::fs::write(PathBuf::from(dump).join(format!("{name}.csv")), &csv).unwrap();
+        }
         let rows = csv.iter().filter(|&&b| b == b'\n').count() - 1;
         assert!(rows > 0, "{name}: no rows");
         let csv_digest = digest(&csv);

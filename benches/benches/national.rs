@@ -24,8 +24,10 @@ fn national(c: &mut Criterion) {
             b.iter(|| PupilTable::read(&cohort.parquet, Some(phase)).unwrap())
         });
         let pupils = PupilTable::read(&cohort.parquet, Some(phase)).unwrap();
-        group.bench_function("summarise", |b| b.iter(|| summarise(&pupils)));
-        let summaries = summarise(&pupils);
+        group.bench_function("summarise", |b| {
+            b.iter(|| summarise(&pupils, &attain::Estimates::none()))
+        });
+        let summaries = summarise(&pupils, &attain::Estimates::none());
         let options = GapOptions::default();
         let national = National::Local;
         let comparison = Comparison::new(&summaries, &national).unwrap();
@@ -48,8 +50,13 @@ fn national(c: &mut Criterion) {
         });
         group.bench_function("whole job, parquet in and out", |b| {
             b.iter(|| {
-                let summaries =
-                    attain::summarise_files(&[&cohort.parquet], Some(phase), 1 << 20).unwrap();
+                let summaries = attain::summarise_files(
+                    &[&cohort.parquet],
+                    Some(phase),
+                    1 << 20,
+                    &attain::Estimates::none(),
+                )
+                .unwrap();
                 let mut frame = attain::gap_table(&summaries, &national, &options).unwrap();
                 write(&mut frame, Format::Parquet, std::io::sink(), "sink").unwrap()
             })

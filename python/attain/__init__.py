@@ -97,6 +97,9 @@ def _pupil_table(
     significant: Optional[bool],
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     la: Union[None, int, Sequence[int]] = None,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from pupils."""
     if phase is not None and not isinstance(phase, str):
@@ -113,6 +116,8 @@ def _pupil_table(
         significant,
         _neighbours(neighbours),
         _las(la),
+        _estimates(estimates),
+        *_progress(progress_sd, progress_bands),
     )
     for note in notes:
         # What the core decided or could not find (national figures chosen
@@ -132,6 +137,22 @@ def _neighbours(neighbours: Union[None, int, str, "os.PathLike[str]"]) -> Option
     if isinstance(neighbours, (str, os.PathLike)):
         return os.fspath(neighbours)
     raise UsageError(f"neighbours: expected 2025, 2021 or a file, got {type(neighbours).__name__}")
+
+
+def _estimates(estimates: "Union[None, str, os.PathLike[str]]") -> Optional[str]:
+    """``"dfe"`` (DfE's Progress 8 estimates, shipped) or an estimates table's path."""
+    if estimates is None or isinstance(estimates, (str, os.PathLike)):
+        return None if estimates is None else os.fspath(estimates)
+    raise UsageError(f"estimates: expected \"dfe\" or a file, got {type(estimates).__name__}")
+
+
+def _progress(progress_sd: Union[str, float], progress_bands: str) -> "tuple[str, str]":
+    """The progress SD (``"national"``, ``"unit"`` or a number) and bands, as the core parses them."""
+    if isinstance(progress_sd, bool) or not isinstance(progress_sd, (str, int, float)):
+        raise UsageError(f"progress_sd: expected \"national\", \"unit\" or a number, got {progress_sd!r}")
+    if not isinstance(progress_bands, str):
+        raise UsageError(f"progress_bands: expected \"dfe\", \"dfe:THRESHOLD\" or \"percentile\", got {progress_bands!r}")
+    return str(progress_sd), progress_bands
 
 
 def _levels(levels: Optional[Sequence[str]]) -> "Optional[list[str]]":
@@ -157,10 +178,16 @@ def gaps(
     groups: Optional[TableLike] = None,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     la: Union[None, int, Sequence[int]] = None,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
-    """The gap table: the same table as ``attain gaps``."""
+    """The gap table: the same table as ``attain gaps``. Progress measures (``ks4.p8``,
+    ``ks2.read_progress``, ``ks2.mat_progress``) are scored with ``estimates`` (``"dfe"`` or a file), else
+    with estimates from the national pupils."""
     return _pupil_table(
-        "gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None, neighbours, la
+        "gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None, neighbours, la,
+        estimates, progress_sd, progress_bands,
     )
 
 
@@ -179,6 +206,9 @@ def trends(
     groups: Optional[TableLike] = None,
     significant: bool = False,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The trends table: the same table as ``attain trends``, from pupils or from published tables."""
     if not isinstance(significant, bool):
@@ -189,12 +219,14 @@ def trends(
         if phase is not None and not isinstance(phase, str):
             raise UsageError(f"phase: expected one phase for pupils, got {phase!r}")
         return _pupil_table(
-            "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la
+            "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la,
+            estimates, progress_sd, progress_bands,
         )
-    if national_pupils is not None:
-        raise UsageError("national_pupils goes with pupils: published tables bring their own England rows")
+    if national_pupils is not None or estimates is not None:
+        raise UsageError("national_pupils and estimates go with pupils: published tables bring their own figures")
     return _published_table(
-        "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours
+        "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours,
+        progress_sd, progress_bands,
     )
 
 
@@ -235,10 +267,13 @@ def published_gaps(
     groups: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables: the same table as ``attain gaps --schools/--published``."""
     return _published_table(
-        "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None, neighbours
+        "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None, neighbours,
+        progress_sd, progress_bands,
     )
 
 
@@ -255,6 +290,8 @@ def _published_table(
     national: Optional[TableLike],
     significant: Optional[bool],
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from published tables."""
     schools_list = _paths(schools, "schools")
@@ -278,6 +315,7 @@ def _published_table(
         None if national is None else _table(national, "national"),
         significant,
         _neighbours(neighbours),
+        *_progress(progress_sd, progress_bands),
     )
 
 
@@ -318,13 +356,28 @@ def gap_index(
     return _attain.gap_index(_table(pupils, "pupils"), phase, _levels(levels), int(min_cohort))
 
 
-def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
+def summarise(
+    pupils: TableLike,
+    *,
+    phase: Optional[str] = None,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+    national_pupils: Optional[TableLike] = None,
+) -> pl.DataFrame:
     """The summaries table of pupils: counts, sums and sums of squares per school, year, pupil profile and
     measure (``SUMMARY_COLUMNS``), which add up exactly: summarise partitions, add them up by the key columns,
-    and ``gaps_from_summaries`` gives the table ``gaps`` gives on the pupils."""
+    and ``gaps_from_summaries`` gives the table ``gaps`` gives on the pupils. Progress measures are scored with
+    ``estimates`` (``"dfe"`` or a file) or estimates from ``national_pupils``; without either they hold no
+    scores."""
     if phase is not None and not isinstance(phase, str):
         raise UsageError(f"phase: expected eyfs, phonics, ks1, ks2 or ks4, got {phase!r}")
-    return _attain.summarise(_table(pupils, "pupils"), phase)
+    if estimates is not None and national_pupils is not None:
+        raise UsageError("give estimates or national_pupils, not both")
+    return _attain.summarise(
+        _table(pupils, "pupils"),
+        phase,
+        _estimates(estimates),
+        None if national_pupils is None else _table(national_pupils, "national_pupils"),
+    )
 
 
 def gaps_from_summaries(
@@ -339,6 +392,9 @@ def gaps_from_summaries(
     la: Union[None, int, Sequence[int]] = None,
     trends: bool = False,
     significant: bool = False,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table (or, with ``trends=True``, the trends table) from summaries tables: the same table as
     ``attain gaps --summaries``. Several tables (partitions, years, councils) add up by key."""
@@ -360,6 +416,8 @@ def gaps_from_summaries(
         _neighbours(neighbours),
         _las(la),
         bool(significant) if trends else None,
+        _estimates(estimates),
+        *_progress(progress_sd, progress_bands),
     )
     for note in notes:
         warnings.warn(f"attain.gaps_from_summaries: {note}", stacklevel=2)

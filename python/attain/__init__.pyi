@@ -59,6 +59,9 @@ def gaps(
     groups: Optional[TableLike] = None,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     la: Union[None, int, Sequence[int]] = None,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table: one row per (phase, year, level, unit, measure, group), as ``attain gaps`` writes it.
 
@@ -76,6 +79,15 @@ def gaps(
         neighbours: statistical neighbours, ``2025`` or ``2021`` (DfE's models) or a file; adds the level
             ``neighbours`` (each LA's neighbours' pupils pooled) and ``neighbour_average``/``neighbours_used``.
         la: only these LAs and their schools are reported; national rows, ranks and neighbours use every pupil.
+        estimates: progress estimates: ``"dfe"`` (DfE's Progress 8 estimates, 2022-2024, shipped) or an estimates
+            table (``measure, year, prior_low, prior_high, estimate, sd``). By default the estimates come from the
+            national pupils (``national_pupils``, or the pupils when they are the nation); with only a
+            ``national`` reference table and no estimates, progress measures are left out with a warning.
+        progress_sd: the SD of progress intervals (score +/- 1.96 x SD / sqrt(n)): ``"national"`` (the
+            published SD with published estimates, else the national pupils'), ``"unit"`` (each unit's own)
+            or a number.
+        progress_bands: ``"dfe"`` (DfE's rule, threshold 0.5), ``"dfe:THRESHOLD"`` or ``"percentile"``
+            (national quintiles of the level's units): the ``progress_band`` column.
 
     With neither ``national_pupils`` nor ``national``, the pupils are taken to be the whole national cohort.
 
@@ -99,7 +111,13 @@ def gap_index(
     gap_index, n_disadvantaged, n_other, suppressed``), ranking every pupil given as the nation: 0 is no gap,
     10 total separation."""
 
-def summarise(pupils: TableLike, *, phase: Optional[str] = None) -> pl.DataFrame:
+def summarise(
+    pupils: TableLike,
+    *,
+    phase: Optional[str] = None,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+    national_pupils: Optional[TableLike] = None,
+) -> pl.DataFrame:
     """The summaries table of pupils (``SUMMARY_COLUMNS``, schema version ``SUMMARIES_VERSION``): one row per
     (phase, year, LA, school, pupil profile, measure) with ``cohort``, ``with_value``, ``sum`` and ``sum_sq``,
     which add up exactly by the key columns."""
@@ -116,6 +134,9 @@ def gaps_from_summaries(
     la: Union[None, int, Sequence[int]] = None,
     trends: bool = False,
     significant: bool = False,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table (or the trends table, ``trends=True``) from summaries tables, as ``attain gaps
     --summaries`` writes it; several tables add up by key, and the result equals the table from the pupils."""
@@ -135,6 +156,9 @@ def trends(
     groups: Optional[TableLike] = None,
     significant: bool = False,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The trends table, as ``attain trends`` writes it: every unit, measure and group against the unit's
     previous year, from pupils (``pupils``, with ``national_pupils`` or ``national``) or from published
@@ -160,6 +184,8 @@ def published_gaps(
     groups: Optional[TableLike] = None,
     national: Optional[TableLike] = None,
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables, as ``attain gaps --schools/--published`` writes it.
 

@@ -66,6 +66,9 @@ def gaps(
     significant: Optional[bool],
     neighbours: Optional[str],
     la: List[int],
+    estimates: Optional[str],
+    progress_sd: str,
+    progress_bands: str,
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def published_gaps(
     schools: List[str],
@@ -79,11 +82,18 @@ def published_gaps(
     national: Optional[Union[str, pl.DataFrame]],
     significant: Optional[bool],
     neighbours: Optional[str],
+    progress_sd: str,
+    progress_bands: str,
 ) -> pl.DataFrame: ...
 def read_published(
     schools: List[str], published: List[str], year: Optional[int]
 ) -> Tuple[pl.DataFrame, List[Tuple[str, str, str]]]: ...
-def summarise(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
+def summarise(
+    pupils: Union[str, pl.DataFrame],
+    phase: Optional[str],
+    estimates: Optional[str],
+    national_pupils: Optional[Union[str, pl.DataFrame]],
+) -> pl.DataFrame: ...
 def gap_index(
     pupils: Union[str, pl.DataFrame], phase: Optional[str], levels: Optional[List[str]], min_cohort: int
 ) -> pl.DataFrame: ...
@@ -97,6 +107,9 @@ def gaps_from_summaries(
     neighbours: Optional[str],
     la: List[int],
     significant: Optional[bool],
+    estimates: Optional[str],
+    progress_sd: str,
+    progress_bands: str,
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def read_pupils(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
 def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple[pl.DataFrame, pl.DataFrame]: ...

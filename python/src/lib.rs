@@ -4,7 +4,10 @@
 
 use attain::neighbours::Neighbours;
 use attain::synth::{Scale, SynthOptions};
-use attain::{Error, GapOptions, Level, National, NationalFigures, Phase, PupilTable};
+use attain::{
+    Error, Estimates, GapOptions, Level, National, NationalFigures, Phase, ProgressOptions,
+    PupilTable,
+};
 use polars::prelude::*;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -120,12 +123,31 @@ impl Table {
 
     /// Summaries of a pupil table: a file is read a chunk at a time, as the
     /// CLI reads it.
-    fn summaries(&self, phase: Option<Phase>) -> attain::Result<attain::Summaries> {
+    fn summaries(
+        &self,
+        phase: Option<Phase>,
+        estimates: &Estimates,
+    ) -> attain::Result<attain::Summaries> {
         match self {
             Table::Path(path) => {
-                attain::summarise_files(&[path], phase, attain::pupils::CHUNK_ROWS)
+                attain::summarise_files(&[path], phase, attain::pupils::CHUNK_ROWS, estimates)
             }
-            Table::Frame(_) => Ok(attain::summarise(&self.pupils(phase)?)),
+            Table::Frame(_) => Ok(attain::summarise(&self.pupils(phase)?, estimates)),
+        }
+    }
+
+    /// Progress estimates from a national pupil table.
+    fn estimates(&self, phase: Option<Phase>) -> attain::Result<Estimates> {
+        match self {
+            Table::Path(path) => {
+                attain::progress::estimates_from_files(&[path], phase, attain::pupils::CHUNK_ROWS)
+            }
+            Table::Frame(_) => {
+                let mut builder =
+                    attain::progress::EstimatesBuilder::new("national pupils (DataFrame)");
+                builder.add(&self.pupils(phase)?);
+                Ok(builder.finish())
+            }
         }
     }
 
@@ -163,7 +185,16 @@ struct PupilJob {
     local: attain::Summaries,
     national: National,
     options: GapOptions,
-    note: Option<String>,
+    notes: Vec<String>,
+}
+
+/// Progress intervals and bands from their Python spellings.
+fn progress_options(sd: &str, bands: &str) -> attain::Result<ProgressOptions> {
+    Ok(ProgressOptions {
+        sd: attain::progress::ProgressSd::parse(sd)?,
+        bands: attain::progress::Bands::parse(bands)?,
+        estimates: None,
+    })
 }
 
 impl PupilJob {
@@ -177,27 +208,44 @@ impl PupilJob {
         groups: Option<Table>,
         neighbours: Option<String>,
         la: Vec<u16>,
+        estimates: Option<String>,
+        progress: ProgressOptions,
     ) -> attain::Result<PupilJob> {
         if national_pupils.is_some() && national.is_some() {
             return Err(Error::Usage(
                 "give national_pupils or national, not both".into(),
             ));
         }
-        let local = pupils.summaries(phase)?;
+        // The CLI's rule (attain::progress::choose_estimates), for tables
+        // that may be frames.
+        let estimates = match (&estimates, &national_pupils, &national) {
+            (Some(given), _, _) => Estimates::choose_file(given)?,
+            (None, Some(table), _) => table.estimates(phase)?,
+            (None, None, Some(_)) => Estimates::none(),
+            (None, None, None) => pupils.estimates(phase)?,
+        };
+        let local = pupils.summaries(phase, &estimates)?;
+        let mut notes = attain::progress::notes(&local, &estimates);
         let local_paths: Vec<std::path::PathBuf> = match &pupils {
             Table::Path(path) => vec![path.into()],
             Table::Frame(_) => vec![],
         };
         let reference = national.map(|t| t.national_figures()).transpose()?;
         let (national, note) = match national_pupils {
-            Some(table @ Table::Frame(_)) => {
-                (National::Pupils(table.summaries(Some(local.phase))?), None)
-            }
-            Some(Table::Path(path)) => {
-                National::choose(&local, &local_paths, Some(path.as_ref()), reference)?
-            }
-            None => National::choose(&local, &local_paths, None, reference)?,
+            Some(table @ Table::Frame(_)) => (
+                National::Pupils(table.summaries(Some(local.phase), &estimates)?),
+                None,
+            ),
+            Some(Table::Path(path)) => National::choose(
+                &local,
+                &local_paths,
+                Some(path.as_ref()),
+                reference,
+                &estimates,
+            )?,
+            None => National::choose(&local, &local_paths, None, reference, &estimates)?,
         };
+        notes.extend(note.map(|n| n.0));
         let options = GapOptions::new(
             levels,
             &Level::ALL,
@@ -205,12 +253,16 @@ impl PupilJob {
             groups.map(|table| table.groupings()).transpose()?,
         )
         .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
-        .with_las(la);
+        .with_las(la)
+        .with_progress(ProgressOptions {
+            estimates: Some(std::sync::Arc::new(estimates)),
+            ..progress
+        });
         Ok(PupilJob {
             local,
             national,
             options,
-            note: note.map(|n| n.0),
+            notes,
         })
     }
 }
@@ -219,7 +271,7 @@ impl PupilJob {
 /// and the note the core gives when it had to choose the national figures
 /// itself (the Python layer turns it into a warning).
 #[pyfunction]
-#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la))]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la, estimates, progress_sd, progress_bands))]
 #[allow(clippy::too_many_arguments)]
 fn gaps(
     py: Python<'_>,
@@ -233,6 +285,9 @@ fn gaps(
     significant: Option<bool>,
     neighbours: Option<String>,
     la: Vec<u16>,
+    estimates: Option<String>,
+    progress_sd: String,
+    progress_bands: String,
 ) -> PyResult<(PyDataFrame, Vec<String>)> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
@@ -251,9 +306,11 @@ fn gaps(
             groups,
             neighbours,
             la,
+            estimates,
+            progress_options(&progress_sd, &progress_bands)?,
         )?;
         let comparison = attain::gaps::Comparison::new(&job.local, &job.national)?;
-        let mut notes: Vec<String> = job.note.iter().cloned().collect();
+        let mut notes: Vec<String> = job.notes.clone();
         for year in job.local.years() {
             notes.extend(comparison.neighbour_notes(year, &job.options));
         }
@@ -273,7 +330,7 @@ fn gaps(
 /// The gap table (`significant` is None) or the trends table from
 /// published tables.
 #[pyfunction]
-#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours))]
+#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours, progress_sd, progress_bands))]
 #[allow(clippy::too_many_arguments)]
 fn published_gaps(
     py: Python<'_>,
@@ -288,6 +345,8 @@ fn published_gaps(
     national: Option<&Bound<'_, PyAny>>,
     significant: Option<bool>,
     neighbours: Option<String>,
+    progress_sd: String,
+    progress_bands: String,
 ) -> PyResult<PyDataFrame> {
     let phases: Option<Vec<Phase>> = phase
         .map(|names| {
@@ -314,7 +373,8 @@ fn published_gaps(
                 groups.map(|table| table.groupings()).transpose()?,
             )
             .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
-            .with_las(la),
+            .with_las(la)
+            .with_progress(progress_options(&progress_sd, &progress_bands)?),
             national: national.map(|table| table.national_figures()).transpose()?,
         };
         match significant {
@@ -372,23 +432,33 @@ fn gap_index(
 
 /// The summaries table of a pupil table (a path is read a chunk at a time).
 #[pyfunction]
-#[pyo3(signature = (pupils, phase))]
+#[pyo3(signature = (pupils, phase, estimates, national_pupils))]
 fn summarise(
     py: Python<'_>,
     pupils: &Bound<'_, PyAny>,
     phase: Option<&str>,
+    estimates: Option<String>,
+    national_pupils: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyDataFrame> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
-    py.detach(move || pupils.summaries(phase)?.to_table())
-        .map(PyDataFrame)
-        .map_err(to_py)
+    let national_pupils = national_pupils.map(Table::from_py).transpose()?;
+    py.detach(move || {
+        let estimates = match (&estimates, &national_pupils) {
+            (Some(given), _) => Estimates::choose_file(given)?,
+            (None, Some(national)) => national.estimates(phase)?,
+            (None, None) => Estimates::none(),
+        };
+        pupils.summaries(phase, &estimates)?.to_table()
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
 }
 
 /// The gap table (`significant` None) or the trends table from summaries
 /// tables, every phase they hold, and the notes for warnings.
 #[pyfunction]
-#[pyo3(signature = (summaries, national_summaries, national, levels, min_cohort, groups, neighbours, la, significant))]
+#[pyo3(signature = (summaries, national_summaries, national, levels, min_cohort, groups, neighbours, la, significant, estimates, progress_sd, progress_bands))]
 #[allow(clippy::too_many_arguments)]
 fn gaps_from_summaries(
     py: Python<'_>,
@@ -401,6 +471,9 @@ fn gaps_from_summaries(
     neighbours: Option<String>,
     la: Vec<u16>,
     significant: Option<bool>,
+    estimates: Option<String>,
+    progress_sd: String,
+    progress_bands: String,
 ) -> PyResult<(PyDataFrame, Vec<String>)> {
     let local = summaries
         .iter()
@@ -426,13 +499,24 @@ fn gaps_from_summaries(
             groups.map(|table| table.groupings()).transpose()?,
         )
         .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
-        .with_las(la);
+        .with_las(la)
+        .with_progress(ProgressOptions {
+            // Summaries were scored already: published estimates given here
+            // only lend their SDs to the intervals.
+            estimates: estimates
+                .as_deref()
+                .map(Estimates::choose_file)
+                .transpose()?
+                .map(std::sync::Arc::new),
+            ..progress_options(&progress_sd, &progress_bands)?
+        });
+        let none = Estimates::none();
         let mut notes = Vec::new();
         let mut table: Option<DataFrame> = None;
         for phase in local {
             let (national, note) = match &national_summaries {
                 Some(all) => (National::from_national_summaries(all, phase.phase)?, None),
-                None => National::choose(&phase, &[], None, reference.clone())?,
+                None => National::choose(&phase, &[], None, reference.clone(), &none)?,
             };
             notes.extend(note.map(|n| n.0));
             let comparison = attain::gaps::Comparison::new(&phase, &national)?;

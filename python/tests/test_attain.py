@@ -332,3 +332,36 @@ def test_the_national_gap_index_lands_near_dfes() -> None:
     assert 2.7 < national["gap_index"][0] < 3.6
     schools = attain.gap_index(pupils, levels=["school"], min_cohort=6)
     assert schools["suppressed"].any() and schools["gap_index"].is_not_null().any()
+
+
+def test_progress_from_estimates_matches_the_cli(tmp_path: pathlib.Path) -> None:
+    estimates = SAMPLE / "estimates.csv"
+    out = tmp_path / "gaps.parquet"
+    done = cli(
+        "gaps", "--pupils", str(SAMPLE / "ks4.csv"), "--national", str(SAMPLE / "national.csv"),
+        "--estimates", str(estimates), "--progress-bands", "dfe:0.3", "--out", str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    table = attain.gaps(
+        SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", estimates=estimates, progress_bands="dfe:0.3"
+    )
+    assert_frame_equal(table, pl.read_parquet(out), check_exact=True)
+    p8 = table.filter((pl.col("measure") == "ks4.p8") & (pl.col("level") == "school") & pl.col("ci_low").is_not_null())
+    assert p8.height > 0
+    # Every banded row follows DfE's rule with the threshold given.
+    for row in p8.iter_rows(named=True):
+        low, high, value = row["ci_low"], row["ci_high"], row["value_member"]
+        expected = (
+            ("well_above" if value > 0.3 else "above") if low > 0
+            else ("well_below" if value < -0.3 else "below") if high < 0
+            else "average"
+        )
+        assert row["progress_band"] == expected, row
+    # With only a reference table and no estimates, progress is left out, with a warning that says why.
+    with pytest.warns(UserWarning, match="ks4.p8 is left out"):
+        plain = attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv")
+    assert "ks4.p8" not in plain["measure"].cast(pl.String).to_list()
+    with pytest.raises(attain.UsageError, match="progress_sd"):
+        attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", progress_sd=True)
+    with pytest.raises(attain.UsageError, match="progress bands"):
+        attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", progress_bands="quartiles")

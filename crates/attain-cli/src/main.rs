@@ -119,6 +119,21 @@ struct GapsArgs {
     /// Withhold values computed from fewer pupils than this (0 = off).
     #[arg(long, default_value_t = 6)]
     min_cohort: u64,
+    /// Progress estimates: dfe (DfE's Progress 8 estimates for 2022-2024,
+    /// shipped) or an estimates table (measure, year, prior_low,
+    /// prior_high, estimate, sd). Default: from the national pupils, or a
+    /// --data folder's estimates.csv.
+    #[arg(long)]
+    estimates: Option<String>,
+    /// The SD of progress intervals: national (default: the published SD
+    /// with published estimates, else the national pupils'), unit (each
+    /// unit's own) or a number.
+    #[arg(long, default_value = "national")]
+    progress_sd: String,
+    /// Progress bands: dfe (well above when the score is over 0.5 and the
+    /// interval above 0), dfe:THRESHOLD, or percentile (national quintiles).
+    #[arg(long, default_value = "dfe")]
+    progress_bands: String,
     /// csv, json or parquet (default: from --out's extension, else csv).
     #[arg(long)]
     format: Option<String>,
@@ -157,6 +172,14 @@ struct SummariseArgs {
     /// The phase; found from the columns when omitted.
     #[arg(long)]
     phase: Option<String>,
+    /// Progress estimates to score progress measures with: dfe or an
+    /// estimates table (see `gaps --estimates`).
+    #[arg(long, conflicts_with = "national_pupils")]
+    estimates: Option<String>,
+    /// Score progress measures with estimates from these national pupils
+    /// (the same files as --pupils when summarising the nation).
+    #[arg(long)]
+    national_pupils: Option<PathBuf>,
     /// parquet or csv (default: from --out's extension, else parquet).
     #[arg(long)]
     format: Option<String>,
@@ -268,7 +291,12 @@ fn gap_options(args: &GapsArgs, default_levels: &[Level]) -> Result<GapOptions> 
             .map(attain::geography::parse_la_list)
             .transpose()?
             .unwrap_or_default(),
-    ))
+    )
+    .with_progress(attain::ProgressOptions {
+        sd: attain::progress::ProgressSd::parse(&args.progress_sd)?,
+        bands: attain::progress::Bands::parse(&args.progress_bands)?,
+        estimates: None,
+    }))
 }
 
 /// Where the gap table is written, and how.
@@ -412,16 +440,40 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
     let national_summaries = (!args.national_summaries.is_empty())
         .then(|| attain::summaries_table::read(&args.national_summaries))
         .transpose()?;
-    let options = gap_options(&args, &Level::ALL)?;
+    let mut options = gap_options(&args, &Level::ALL)?;
     let mut writer = table_writer(&args)?;
+    let folder_estimates = args
+        .data
+        .as_deref()
+        .and_then(attain::gaps::folder_estimates);
 
     for input in inputs {
-        let (local, paths) = match input {
-            Input::Pupils(paths, phase) => (
-                attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS)?,
-                paths,
-            ),
-            Input::Summaries(summaries) => (summaries, Vec::new()),
+        let (local, paths, estimates) = match input {
+            Input::Pupils(paths, phase) => {
+                let estimates = attain::progress::choose_estimates(
+                    args.estimates.as_deref(),
+                    args.national_pupils.as_deref(),
+                    folder_estimates.as_deref(),
+                    reference.is_some(),
+                    &paths,
+                    phase,
+                )?;
+                let local =
+                    attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS, &estimates)?;
+                for note in attain::progress::notes(&local, &estimates) {
+                    eprintln!("attain: {note}");
+                }
+                (local, paths, estimates)
+            }
+            Input::Summaries(summaries) => {
+                let estimates = args
+                    .estimates
+                    .as_deref()
+                    .map(attain::Estimates::choose_file)
+                    .transpose()?
+                    .unwrap_or_default();
+                (summaries, Vec::new(), estimates)
+            }
         };
         let (national, note) = match &national_summaries {
             Some(all) => (National::from_national_summaries(all, local.phase)?, None),
@@ -430,11 +482,13 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
                 &paths,
                 args.national_pupils.as_deref(),
                 reference.clone(),
+                &estimates,
             )?,
         };
         if let Some(note) = note {
             eprintln!("attain: {}", note.0);
         }
+        options.progress.estimates = Some(std::sync::Arc::new(estimates));
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
         for year in local.years() {
             for note in comparison.neighbour_notes(year, &options) {
@@ -499,7 +553,20 @@ fn summarise(args: SummariseArgs) -> Result<()> {
             "summarise writes parquet or csv, the forms `gaps --summaries` reads".into(),
         ));
     }
-    let summaries = attain::summarise_files(&args.pupils, phase, attain::pupils::CHUNK_ROWS)?;
+    // Without estimates the progress measures count pupils but hold no
+    // scores: summaries are only ever scored against the nation's.
+    let estimates = match (&args.estimates, &args.national_pupils) {
+        (Some(given), _) => attain::Estimates::choose_file(given)?,
+        (None, Some(national)) => {
+            attain::progress::estimates_from_files(&[national], phase, attain::pupils::CHUNK_ROWS)?
+        }
+        (None, None) => attain::Estimates::none(),
+    };
+    let summaries =
+        attain::summarise_files(&args.pupils, phase, attain::pupils::CHUNK_ROWS, &estimates)?;
+    for note in attain::progress::notes(&summaries, &estimates) {
+        eprintln!("attain: {note}");
+    }
     let mut table = summaries.to_table()?;
     report::write_file(&mut table, format, &args.out)?;
     eprintln!(
@@ -531,8 +598,10 @@ fn synth(args: SynthArgs) -> Result<()> {
         .unwrap_or_else(|| Phase::ALL.to_vec());
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(args.out.display().to_string(), e))?;
     let mut national = NationalFigures::default();
+    let mut estimates = attain::Estimates::none();
     for phase in phases {
         let data = attain::synth::synthesise(&options, phase)?;
+        estimates.extend(data.estimates);
         let path = args.out.join(format!("{phase}.{format}"));
         report::write_file(&mut data.pupils.to_dataframe()?, format, &path)?;
         eprintln!(
@@ -547,5 +616,13 @@ fn synth(args: SynthArgs) -> Result<()> {
     let file = std::fs::File::create(&path).map_err(|e| Error::io(&name, e))?;
     national.write_reference(std::io::BufWriter::new(file), &name)?;
     eprintln!("attain: wrote {name} ({} national figures)", national.len());
+    // The synthetic nation's progress estimates: `gaps --data` scores the
+    // pupils' progress with them, as with a real LA's national estimates.
+    if let Some(text) = estimates.to_csv() {
+        let path = args.out.join("estimates.csv");
+        let name = path.display().to_string();
+        std::fs::write(&path, text).map_err(|e| Error::io(&name, e))?;
+        eprintln!("attain: wrote {name} (progress estimates)");
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ fn main() {
     let pupils = PupilTable::read(&path, None).unwrap();
     let load = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let summaries = summarise(&pupils);
+    let summaries = summarise(&pupils, &attain::Estimates::none());
     let summarise = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let national = National::Local;

@@ -22,6 +22,7 @@ use crate::groups::{Group, Population};
 use crate::measures::{Better, Measure, MeasureKind};
 use crate::national::NationalFigures;
 use crate::phase::Phase;
+use crate::progress::{Band, Bands, ProgressOptions};
 use crate::schema::{self, Categories};
 use crate::stats::Interval;
 use crate::summary::Summary;
@@ -40,6 +41,8 @@ pub struct GapOptions {
     /// Only these LAs (and their schools) are reported; empty for every LA.
     /// National rows, ranks and neighbours still use every pupil.
     pub las: Vec<u16>,
+    /// Progress intervals and bands.
+    pub progress: ProgressOptions,
 }
 
 impl Default for GapOptions {
@@ -50,6 +53,7 @@ impl Default for GapOptions {
             groupings: None,
             neighbours: None,
             las: Vec::new(),
+            progress: ProgressOptions::default(),
         }
     }
 }
@@ -91,6 +95,12 @@ impl GapOptions {
         self
     }
 
+    /// Sets how progress intervals and bands are made.
+    pub fn with_progress(mut self, progress: ProgressOptions) -> Self {
+        self.progress = progress;
+        self
+    }
+
     pub(crate) fn check_levels(&self) -> Result<()> {
         if self.levels.contains(&Level::Alliance) && self.groupings.is_none() {
             return Err(Error::Usage(
@@ -122,6 +132,13 @@ pub struct Pooled {
     pub rounded: bool,
     /// Why a published source has no value: its code, or Attain's reason.
     pub missing: Option<&'static str>,
+    /// The interval a published source gives with the value (DfE's
+    /// progress intervals), shown as published.
+    pub interval: Option<Interval>,
+    /// The value a published source gives for exactly this unit, shown as
+    /// published rather than recomputed from the summary (`mean × n / n`
+    /// is not always the mean in floating point).
+    pub value: Option<f64>,
 }
 
 impl Pooled {
@@ -142,19 +159,27 @@ impl Pooled {
         }
     }
 
-    fn side(&self, kind: MeasureKind) -> Side {
+    fn side(&self, kind: MeasureKind, rule: IntervalRule) -> Side {
         match self.shown {
             Some((n, value)) if self.summary.n(kind) == 0 => Side {
                 n,
                 value,
-                low: None,
-                high: None,
+                low: self.interval.map(|i| i.low),
+                high: self.interval.map(|i| i.high),
             },
             _ => {
-                let interval = self.summary.interval(kind);
+                let interval = match rule {
+                    IntervalRule::Progress(_) if self.interval.is_some() => self.interval,
+                    IntervalRule::Progress(Some(sd)) => {
+                        self.summary.value(kind).and_then(|value| {
+                            crate::stats::z_interval(value, sd, self.summary.n(kind) as f64)
+                        })
+                    }
+                    _ => self.summary.interval(kind),
+                };
                 Side {
                     n: Some(self.summary.n(kind)),
-                    value: self.summary.value(kind),
+                    value: self.value.or_else(|| self.summary.value(kind)),
                     low: interval.map(|i| i.low),
                     high: interval.map(|i| i.high),
                 }
@@ -187,6 +212,17 @@ pub struct Pool<'a> {
 #[inline]
 pub fn slot(measure: usize, population: Population) -> usize {
     measure * Population::ALL.len() + population as usize
+}
+
+/// How a measure's intervals are made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IntervalRule {
+    /// Wilson for a rate, t for a mean.
+    Standard,
+    /// A progress score: ± z × SD / √n with this national SD, or the
+    /// unit's own (a t interval) without one; a published interval as
+    /// published.
+    Progress(Option<f64>),
 }
 
 /// One side of a comparison, before suppression.
@@ -222,6 +258,9 @@ pub struct Engine {
     pub neighbour_figures: Option<NeighbourFigures>,
     /// Published sources: the five extra columns.
     pub published: bool,
+    /// Each measure's interval rule.
+    pub intervals: Vec<IntervalRule>,
+    pub bands: Bands,
 }
 
 /// Every unit's value nationally, per level and row, ascending, for
@@ -359,7 +398,32 @@ impl Engine {
             ranks: Ranks::default(),
             neighbour_figures: None,
             published,
+            intervals: Vec::new(),
+            bands: Bands::default(),
         }
+        .with_progress_sd(|_| None, Bands::default())
+    }
+
+    /// Sets the national SD of each progress measure (`sd(measure)`) and
+    /// the bands.
+    pub fn with_progress_sd(
+        mut self,
+        sd: impl Fn(&'static Measure) -> Option<f64>,
+        bands: Bands,
+    ) -> Engine {
+        self.intervals = self
+            .measures
+            .iter()
+            .map(|&measure| {
+                if measure.is_progress() {
+                    IntervalRule::Progress(sd(measure))
+                } else {
+                    IntervalRule::Standard
+                }
+            })
+            .collect();
+        self.bands = bands;
+        self
     }
 
     /// Every measure with every group.
@@ -380,12 +444,13 @@ impl Engine {
     pub fn figures(&self, pool: &[Pooled], row: usize) -> Figures {
         let (index, group) = self.rows[row];
         let kind = self.measures[index].kind();
+        let rule = self.intervals[index];
         let member_pool = pool[slot(index, group.members())];
         let comparison_pool = group
             .comparison()
             .map(|population| pool[slot(index, population)]);
-        let member = member_pool.side(kind);
-        let comparison = comparison_pool.map(|c| c.side(kind));
+        let member = member_pool.side(kind, rule);
+        let comparison = comparison_pool.map(|c| c.side(kind, rule));
         let withholds =
             |side: &Side| self.suppression.withholds(side.n.unwrap_or(0)) && side.value.is_some();
         let member_withheld = withholds(&member);
@@ -429,7 +494,10 @@ impl Engine {
         let kind = self.measures[index].kind();
         let (n, value) = match member.shown {
             Some(shown) if member.summary.n(kind) == 0 => shown,
-            _ => (Some(member.summary.n(kind)), member.summary.value(kind)),
+            _ => (
+                Some(member.summary.n(kind)),
+                member.value.or_else(|| member.summary.value(kind)),
+            ),
         };
         value.filter(|_| !self.suppression.withholds(n.unwrap_or(0)))
     }
@@ -511,6 +579,15 @@ impl Engine {
                     .filter(|_| pool.level == Level::School)
                     .map(|(r, n)| band(r, n, 5) as i64 + 1),
             );
+            let progress_band = match self.bands {
+                _ if !measure.is_progress() || pool.level == Level::National => None,
+                Bands::Dfe { well } => f
+                    .value_member
+                    .zip(f.interval)
+                    .map(|(value, i)| Band::dfe(value, i.low, i.high, well)),
+                Bands::Percentile => position.map(|(r, n)| Band::of_quintile(band(r, n, 5))),
+            };
+            out.progress_band.push(progress_band.map(|b| b as u8));
 
             if let Some(extra) = out.published.as_mut() {
                 let beside = pool
@@ -634,6 +711,7 @@ pub struct Rows {
     national_units: PrimitiveChunkedBuilder<Int64Type>,
     national_quartile: Vec<Option<u8>>,
     national_quintile: PrimitiveChunkedBuilder<Int64Type>,
+    progress_band: Vec<Option<u8>>,
     published: Option<PublishedRows>,
 }
 
@@ -682,12 +760,13 @@ impl Rows {
             national_units: count(28),
             national_quartile: Vec::with_capacity(rows),
             national_quintile: count(30),
+            progress_band: Vec::with_capacity(rows),
             published: published.then(|| PublishedRows {
-                published_n_member: count(31),
-                published_member: float(32),
-                region_member: float(33),
-                rounded: BooleanChunkedBuilder::new(names[34].into(), rows),
-                reason: StringChunkedBuilder::new(names[35].into(), rows),
+                published_n_member: count(32),
+                published_member: float(33),
+                region_member: float(34),
+                rounded: BooleanChunkedBuilder::new(names[35].into(), rows),
+                reason: StringChunkedBuilder::new(names[36].into(), rows),
             }),
         }
     }
@@ -752,6 +831,7 @@ impl Rows {
             self.national_units.finish().into_column(),
             optional(29, self.national_quartile, Categories::Quartile),
             self.national_quintile.finish().into_column(),
+            optional(31, self.progress_band, Categories::Band),
         ];
         if let Some(extra) = self.published {
             columns.extend([

@@ -15,6 +15,9 @@ use crate::phase::Phase;
 use crate::pupils::{read_csv_from, PupilTable};
 
 const NATIONAL_REFERENCE: &str = include_str!("../../../datasets/national/national.csv");
+/// DfE's KS4 ready-reckoner Progress 8 estimates, 2022–2024
+/// (`datasets/progress/`, see its README for provenance).
+pub const DFE_P8_ESTIMATES: &str = include_str!("../../../datasets/progress/dfe_p8_estimates.csv");
 const SAMPLE_NATIONAL: &str = include_str!("../../../datasets/sample/national.csv");
 const SAMPLE_EYFS: &str = include_str!("../../../datasets/sample/eyfs.csv");
 const SAMPLE_PHONICS: &str = include_str!("../../../datasets/sample/phonics.csv");

@@ -70,6 +70,7 @@ impl National {
         local_paths: &[PathBuf],
         national_pupils: Option<&Path>,
         reference: Option<NationalFigures>,
+        estimates: &crate::progress::Estimates,
     ) -> Result<(National, Option<NationalNote>)> {
         if let Some(path) = national_pupils {
             let same_file = |p: &PathBuf| {
@@ -79,8 +80,12 @@ impl National {
             if local_paths.len() == 1 && same_file(&local_paths[0]) {
                 return Ok((National::Local, None));
             }
-            let summaries =
-                crate::summarise_files(&[path], Some(local.phase), crate::pupils::CHUNK_ROWS)?;
+            let summaries = crate::summarise_files(
+                &[path],
+                Some(local.phase),
+                crate::pupils::CHUNK_ROWS,
+                estimates,
+            )?;
             return Ok((National::Pupils(summaries), None));
         }
         if let Some(figures) = reference {
@@ -173,14 +178,28 @@ impl<'a> Comparison<'a> {
             ));
         }
         let measures = &self.local.measures;
+        // Progress measures without a score anywhere (no prior column, or
+        // no estimates) are left out rather than shown empty.
+        let rows = Engine::every_row(measures.len())
+            .into_iter()
+            .filter(|&(m, _)| !measures[m].is_progress() || self.local.has_values(m))
+            .collect();
+        let national_sd = |measure: &'static crate::measures::Measure| {
+            let index = measures.iter().position(|m| std::ptr::eq(*m, measure))?;
+            self.national_rows?.sd_of(year, index)
+        };
         Ok(Engine::new(
             self.local.phase,
             year,
             measures.clone(),
-            Engine::every_row(measures.len()),
+            rows,
             &self.figures,
             options.suppression,
             false,
+        )
+        .with_progress_sd(
+            |measure| options.progress.sd(measure, year, national_sd(measure)),
+            options.progress.bands,
         ))
     }
 
@@ -519,6 +538,12 @@ fn unit_of(place: &Place, level: Level) -> Unit {
 /// The pupil file of each phase in a dataset folder (`<phase>.csv` or
 /// `<phase>.parquet`), and its `national.csv` if it has one: the layout
 /// `attain gaps --data DIR` reads.
+/// A dataset folder's progress estimates (`estimates.csv`, as `attain
+/// synth` writes it), if it has them.
+pub fn folder_estimates(dir: &Path) -> Option<PathBuf> {
+    Some(dir.join("estimates.csv")).filter(|p| p.is_file())
+}
+
 pub fn data_folder(
     dir: &Path,
     phases: Option<&[Phase]>,

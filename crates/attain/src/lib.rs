@@ -114,6 +114,7 @@ pub mod measures;
 pub mod national;
 pub mod neighbours;
 pub mod phase;
+pub mod progress;
 pub mod published;
 pub mod pupils;
 pub mod report;
@@ -135,6 +136,7 @@ pub use groups::{Group, Population, Profile, Sen};
 pub use measures::{Measure, MeasureKind, MEASURES};
 pub use national::{NationalFigure, NationalFigures};
 pub use phase::{Phase, TaCode};
+pub use progress::{Estimates, ProgressOptions};
 pub use published::{Published, PublishedOptions};
 pub use pupils::PupilTable;
 pub use report::Format;
@@ -147,5 +149,7 @@ pub fn gaps(
     national: &National,
     options: &GapOptions,
 ) -> Result<polars::prelude::DataFrame> {
-    gap_table(&summarise(pupils), national, options)
+    let none = Estimates::none();
+    let estimates = options.progress.estimates.as_deref().unwrap_or(&none);
+    gap_table(&summarise(pupils, estimates), national, options)
 }

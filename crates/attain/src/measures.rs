@@ -47,6 +47,25 @@ pub enum Rule {
     AllOf(&'static [Condition]),
     /// A mean of a numeric outcome column, over pupils with a value.
     MeanOf(&'static str),
+    /// A progress score: a mean, over pupils with both values, of the
+    /// outcome minus the estimate for the pupil's prior attainment (see
+    /// [`crate::progress`]), divided by `divisor`.
+    Progress(Progress),
+    /// A measure DfE publishes that a pupil table cannot give (KS2 writing
+    /// progress: the pupil table holds writing as a teacher assessment).
+    PublishedOnly,
+}
+
+/// How a progress measure scores a pupil.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// The outcome column (Attainment 8, a KS2 scaled score).
+    pub outcome: &'static str,
+    /// The prior-attainment column the estimate is looked up by.
+    pub prior: &'static str,
+    /// Progress 8 divides by 10, the slots Attainment 8 spans; KS2 progress
+    /// by 1.
+    pub divisor: f64,
 }
 
 /// A headline measure.
@@ -65,8 +84,20 @@ impl Measure {
     pub fn kind(&self) -> MeasureKind {
         match self.rule {
             Rule::AllOf(_) => MeasureKind::Rate,
-            Rule::MeanOf(_) => MeasureKind::Mean,
+            Rule::MeanOf(_) | Rule::Progress(_) | Rule::PublishedOnly => MeasureKind::Mean,
         }
+    }
+
+    /// Whether this is a progress measure (Progress 8, KS2 progress): its
+    /// interval uses the national pupil-level SD and it has a band.
+    pub fn is_progress(&self) -> bool {
+        matches!(self.rule, Rule::Progress(_) | Rule::PublishedOnly)
+    }
+
+    /// The measures of a phase a pupil table can give, in catalogue order:
+    /// the columns of every summary of pupils.
+    pub fn from_pupils(phase: Phase) -> impl Iterator<Item = &'static Measure> {
+        Measure::of_phase(phase).filter(|measure| measure.rule != Rule::PublishedOnly)
     }
 
     /// The measure's position in [`MEASURES`]: the key measures are stored
@@ -117,7 +148,7 @@ pub enum Better {
 }
 
 /// Every measure, grouped by phase in phase order.
-pub static MEASURES: [Measure; 13] = [
+pub static MEASURES: [Measure; 17] = [
     Measure {
         phase: Phase::Eyfs,
         better: Better::Higher,
@@ -201,6 +232,35 @@ pub static MEASURES: [Measure; 13] = [
         description: "average KS2 maths scaled score, over pupils with a scaled score",
     },
     Measure {
+        phase: Phase::Ks2,
+        better: Better::Higher,
+        name: "ks2.read_progress",
+        rule: Rule::Progress(Progress {
+            outcome: "ks2_read",
+            prior: "ks1_aps",
+            divisor: 1.0,
+        }),
+        description: "KS1-KS2 reading progress: the mean of each pupil's reading scaled score minus the national average of pupils with the same KS1 average point score",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        better: Better::Higher,
+        name: "ks2.writ_progress",
+        rule: Rule::PublishedOnly,
+        description: "KS1-KS2 writing progress, as DfE publishes it (performance tables only: a pupil table holds writing as a teacher assessment)",
+    },
+    Measure {
+        phase: Phase::Ks2,
+        better: Better::Higher,
+        name: "ks2.mat_progress",
+        rule: Rule::Progress(Progress {
+            outcome: "ks2_mat",
+            prior: "ks1_aps",
+            divisor: 1.0,
+        }),
+        description: "KS1-KS2 maths progress: the mean of each pupil's maths scaled score minus the national average of pupils with the same KS1 average point score",
+    },
+    Measure {
         phase: Phase::Ks4,
         better: Better::Higher,
         name: "ks4.att8",
@@ -221,6 +281,17 @@ pub static MEASURES: [Measure; 13] = [
         rule: Rule::AllOf(&[Condition::AtLeast("eng_grade", 5.0), Condition::AtLeast("mat_grade", 5.0)]),
         description: "% of pupils with grade 5 or above in both English and maths",
     },
+    Measure {
+        phase: Phase::Ks4,
+        better: Better::Higher,
+        name: "ks4.p8",
+        rule: Rule::Progress(Progress {
+            outcome: "att8",
+            prior: "ks2_prior",
+            divisor: 10.0,
+        }),
+        description: "Progress 8: the mean of each pupil's Attainment 8 minus the national average of pupils with the same KS2 prior attainment, divided by 10",
+    },
 ];
 
 #[cfg(test)]
@@ -234,6 +305,8 @@ mod tests {
             let named: Vec<&str> = match measure.rule {
                 Rule::AllOf(conditions) => conditions.iter().map(Condition::column).collect(),
                 Rule::MeanOf(column) => vec![column],
+                Rule::Progress(progress) => vec![progress.outcome, progress.prior],
+                Rule::PublishedOnly => vec![],
             };
             for name in named {
                 assert!(

@@ -24,6 +24,7 @@
 //! | `neighbour_average`, `neighbours_used` | f64, i64 | LA rows: the mean of the statistical neighbours' own values and how many it is over; `neighbours` rows: how many neighbours the data has (see [`crate::neighbours`]) |
 //! | `national_rank`, `national_units` | i64 | LA and school rows: rank among every unit of the level nationally (1 best, ties share), and how many were ranked |
 //! | `national_quartile`, `national_quintile` | enum, i64 | LAs: `A`–`D` (LAIT); schools: 1–5 (IDSR) |
+//! | `progress_band` | enum | progress measures, rows other than national: `well_above`, `above`, `average`, `below`, `well_below` (see [`crate::progress`]) |
 //!
 //! A table from published figures has five more ([`PUBLISHED_COLUMNS`]):
 //!
@@ -73,6 +74,8 @@ pub enum Categories {
     Against,
     /// LAIT's quartile bands: `A` (top quarter) to `D`.
     Quartile,
+    /// Progress bands: `well_above`, `above`, `average`, `below`, `well_below`.
+    Band,
 }
 
 impl Categories {
@@ -87,12 +90,13 @@ impl Categories {
             Categories::Direction => vec!["rising", "falling", "mixed"],
             Categories::Against => vec!["above", "in_line", "below"],
             Categories::Quartile => vec!["A", "B", "C", "D"],
+            Categories::Band => crate::progress::Band::NAMES.to_vec(),
         }
     }
 
     /// The polars `Enum` type, made once.
     pub fn dtype(self) -> DataType {
-        static TYPES: OnceLock<[DataType; 8]> = OnceLock::new();
+        static TYPES: OnceLock<[DataType; 9]> = OnceLock::new();
         TYPES.get_or_init(|| {
             [
                 Categories::Phase,
@@ -103,6 +107,7 @@ impl Categories {
                 Categories::Direction,
                 Categories::Against,
                 Categories::Quartile,
+                Categories::Band,
             ]
             .map(|c| {
                 let frozen = FrozenCategories::new(c.names().into_iter())
@@ -139,7 +144,7 @@ const fn column(name: &'static str, kind: Kind) -> ColumnSpec {
 }
 
 /// The gap table's columns, in order.
-pub const GAP_COLUMNS: [ColumnSpec; 31] = [
+pub const GAP_COLUMNS: [ColumnSpec; 32] = [
     column("phase", Kind::Enum(Categories::Phase)),
     column("year", Kind::Year),
     column("level", Kind::Enum(Categories::Level)),
@@ -171,6 +176,7 @@ pub const GAP_COLUMNS: [ColumnSpec; 31] = [
     column("national_units", Kind::Count),
     column("national_quartile", Kind::Enum(Categories::Quartile)),
     column("national_quintile", Kind::Count),
+    column("progress_band", Kind::Enum(Categories::Band)),
 ];
 
 /// The columns a table from published figures has after [`GAP_COLUMNS`].
@@ -322,6 +328,7 @@ pub struct GapRows {
     pub national_units: Vec<Option<u64>>,
     pub national_quartile: Vec<Option<String>>,
     pub national_quintile: Vec<Option<u64>>,
+    pub progress_band: Vec<Option<String>>,
     /// The published columns, for a table from published figures.
     pub published: Option<PublishedRows>,
 }
@@ -437,6 +444,7 @@ impl GapRows {
             national_units: counts("national_units")?,
             national_quartile: optional_text("national_quartile")?,
             national_quintile: counts("national_quintile")?,
+            progress_band: optional_text("progress_band")?,
             published: match frame.column("reason") {
                 Err(_) => None,
                 Ok(reason) => Some(PublishedRows {
@@ -479,6 +487,7 @@ mod tests {
             Categories::Direction,
             Categories::Against,
             Categories::Quartile,
+            Categories::Band,
         ] {
             let names = categories.names();
             assert!(names.len() <= 256);

@@ -150,6 +150,19 @@ pub fn t_interval(mean: f64, variance: f64, n: f64) -> Option<Interval> {
     })
 }
 
+/// A mean's interval with a known SD, as DfE gives progress scores:
+/// `mean ± z × sd / √n`; `None` for `n = 0`.
+pub fn z_interval(mean: f64, sd: f64, n: f64) -> Option<Interval> {
+    if !(n >= 1.0) {
+        return None;
+    }
+    let half = z95() * sd / n.sqrt();
+    Some(Interval {
+        low: mean - half,
+        high: mean + half,
+    })
+}
+
 /// Welch's interval for `mean1 − mean2`; `None` unless both sides have
 /// `n >= 2`. When both samples have no spread the interval is the point.
 pub fn welch(

@@ -152,7 +152,21 @@ impl Summaries {
                 self.stats.iter().map(|s| s.sum_sq).collect::<Vec<_>>(),
             ),
         ];
-        DataFrame::new(rows, columns).map_err(|e| Error::table("summaries table", e))
+        let table =
+            DataFrame::new(rows, columns).map_err(|e| Error::table("summaries table", e))?;
+        // Progress measures no pupil has a score for (no estimates) are left
+        // out, as the SQL route leaves them out: reading the table back
+        // gives the same summaries.
+        let keep: Vec<bool> = (0..width)
+            .map(|m| !self.measures[m].is_progress() || self.has_values(m))
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return Ok(table);
+        }
+        let mask: BooleanChunked = (0..rows).map(|row| Some(keep[row % width])).collect();
+        table
+            .filter(&mask)
+            .map_err(|e| Error::table("summaries table", e))
     }
 }
 
@@ -190,7 +204,8 @@ pub fn finish(mut total: Vec<Summaries>, source: &str) -> Result<Vec<Summaries>>
             "{source}: the summaries tables have no rows with pupils"
         )));
     }
-    for summaries in &total {
+    for summaries in &mut total {
+        fill_progress_cohorts(summaries);
         check_complete(summaries, source)?;
     }
     Ok(total)
@@ -338,10 +353,10 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
             "a school URN, a whole number from 1 to 99999999",
         )? as u32;
         let sen = Sen::parse(row.sen).ok_or_else(|| invalid(7, row.sen.to_owned(), "N, K or E"))?;
-        let measure = Measure::of_phase(phase)
+        let measure = Measure::from_pupils(phase)
             .find(|m| m.name == row.measure)
             .ok_or_else(|| {
-                let names: Vec<&str> = Measure::of_phase(phase).map(|m| m.name).collect();
+                let names: Vec<&str> = Measure::from_pupils(phase).map(|m| m.name).collect();
                 invalid(
                     9,
                     row.measure.to_owned(),
@@ -411,6 +426,24 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
     let mut phases: Vec<Summaries> = by_phase.into_values().map(|(s, _)| s).collect();
     phases.sort_by_key(|s| s.phase);
     Ok(phases)
+}
+
+/// Progress rows are optional in a summaries table (SQL and Spark cannot
+/// score progress without estimates): a cell with none counts its pupils in
+/// the progress measures' cohorts, with no values.
+fn fill_progress_cohorts(summaries: &mut Summaries) {
+    let width = summaries.measures.len();
+    let Some(first) = summaries.measures.iter().position(|m| !m.is_progress()) else {
+        return;
+    };
+    for cell in summaries.stats.chunks_mut(width) {
+        let cohort = cell[first].cohort;
+        for (summary, measure) in cell.iter_mut().zip(&summaries.measures) {
+            if measure.is_progress() && *summary == Summary::default() {
+                summary.cohort = cohort;
+            }
+        }
+    }
 }
 
 /// Checks added-up summaries: every pupil counts in every measure's cohort,
@@ -623,12 +656,18 @@ impl Typed {
 /// measures' rules as [`crate::measures`] defines them but none of the
 /// pupil table's validation, so validate the pupils first or read them
 /// with Attain. Missing values must be NULL (a NaN in a DOUBLE column is a
-/// value to SQL).
+/// value to SQL). Progress measures are left out: they need estimates
+/// (`attain summarise --estimates`), and a table without them is read as
+/// having no progress scores.
 pub fn sql(phase: Phase, table: &str) -> String {
     let keys = "version, phase, year, la_code, urn, disadvantaged, fsm, sen, cla";
-    let selects: Vec<String> = Measure::of_phase(phase)
+    let selects: Vec<String> = Measure::from_pupils(phase)
+        .filter(|measure| !measure.is_progress())
         .map(|measure| {
             let (with_value, sum, sum_sq) = match measure.rule {
+                Rule::Progress(_) | Rule::PublishedOnly => {
+                    unreachable!("progress measures are left out")
+                }
                 Rule::MeanOf(column) => (
                     format!("COUNT({column})"),
                     format!("COALESCE(SUM(CAST({column} AS DOUBLE)), 0.0)"),
@@ -677,8 +716,17 @@ mod tests {
 
     #[test]
     fn every_phase_round_trips_through_the_table() {
-        for phase in Phase::ALL {
-            let summaries = crate::summarise(&crate::datasets::sample(phase).unwrap());
+        for (phase, scored) in Phase::ALL
+            .into_iter()
+            .flat_map(|phase| [(phase, false), (phase, true)])
+        {
+            // Progress rows are left out without estimates, and kept with.
+            let pupils = crate::datasets::sample(phase).unwrap();
+            let mut estimates = crate::progress::EstimatesBuilder::new("sample");
+            if scored {
+                estimates.add(&pupils);
+            }
+            let summaries = crate::summarise(&pupils, &estimates.finish());
             let table = summaries.to_table().unwrap();
             assert_eq!(
                 table
@@ -688,7 +736,7 @@ mod tests {
                     .collect::<Vec<_>>(),
                 COLUMNS.map(|c| c.name)
             );
-            let back = from_table(&table, "table").unwrap();
+            let back = finish(from_table(&table, "table").unwrap(), "table").unwrap();
             assert_eq!(back.len(), 1);
             let mut a: Vec<_> = summaries
                 .cells
@@ -708,7 +756,10 @@ mod tests {
 
     #[test]
     fn another_version_is_refused() {
-        let summaries = crate::summarise(&crate::datasets::sample(Phase::Eyfs).unwrap());
+        let summaries = crate::summarise(
+            &crate::datasets::sample(Phase::Eyfs).unwrap(),
+            &crate::Estimates::none(),
+        );
         let mut table = summaries.to_table().unwrap();
         let rows = table.height();
         table

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::groups::{Population, Profile};
 use crate::measures::{Measure, MeasureKind};
 use crate::phase::Phase;
+use crate::progress::Estimates;
 use crate::pupils::{read_files, PupilTable};
 use crate::stats::{self, Interval};
 
@@ -152,7 +153,7 @@ impl Summaries {
     pub fn empty(phase: Phase) -> Summaries {
         Summaries {
             phase,
-            measures: Measure::of_phase(phase).collect(),
+            measures: Measure::from_pupils(phase).collect(),
             cells: Vec::new(),
             stats: Vec::new(),
         }
@@ -219,6 +220,10 @@ impl Summaries {
             self.phase, other.phase,
             "summaries of different phases cannot merge"
         );
+        assert_eq!(
+            self.measures, other.measures,
+            "summaries of different measures cannot merge"
+        );
         let width = self.measures.len();
         for (theirs, cell) in other.cells.iter().enumerate() {
             let ours = *index.entry(*cell).or_insert_with(|| {
@@ -236,6 +241,35 @@ impl Summaries {
         }
     }
 
+    /// Whether any pupil has a value for a measure (by its index in
+    /// `measures`): progress measures without estimates have none, and are
+    /// left out of the gap table.
+    pub fn has_values(&self, measure: usize) -> bool {
+        let width = self.measures.len();
+        self.stats
+            .iter()
+            .skip(measure)
+            .step_by(width.max(1))
+            .any(|s| s.with_value > 0)
+    }
+
+    /// The sample SD of every pupil's value of a measure (by its index in
+    /// `measures`) in a year: for a progress measure of the national
+    /// pupils, the national pupil-level SD its intervals use.
+    pub fn sd_of(&self, year: u16, measure: usize) -> Option<f64> {
+        let width = self.measures.len();
+        let mut total = Summary::default();
+        for (cell, _) in self
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.place.year == year)
+        {
+            total.merge(&self.stats[cell * width + measure]);
+        }
+        total.variance().map(f64::sqrt)
+    }
+
     /// The years present, ascending.
     pub fn years(&self) -> Vec<u16> {
         let mut years: Vec<u16> = self.cells.iter().map(|c| c.place.year).collect();
@@ -245,8 +279,10 @@ impl Summaries {
     }
 }
 
-/// Summarises a pupil table in one pass over its columns.
-pub fn summarise(pupils: &PupilTable) -> Summaries {
+/// Summarises a pupil table in one pass over its columns. Progress
+/// measures are scored with `estimates` ([`Estimates::none`] for none:
+/// their summaries then count the pupils but hold no values).
+pub fn summarise(pupils: &PupilTable, estimates: &Estimates) -> Summaries {
     let mut summaries = Summaries::empty(pupils.phase);
     let width = summaries.measures.len();
 
@@ -289,7 +325,7 @@ pub fn summarise(pupils: &PupilTable) -> Summaries {
     let values: Vec<crate::pupils::MeasureValues> = summaries
         .measures
         .iter()
-        .map(|measure| pupils.measure_values(measure))
+        .map(|measure| pupils.measure_values(measure, estimates))
         .collect();
     // Each measure is summed over every pupil on its own core, into its own
     // column of summaries, then the columns are laid side by side. Summing
@@ -323,10 +359,11 @@ pub fn summarise_files(
     paths: &[impl AsRef<Path>],
     phase: Option<Phase>,
     chunk_rows: usize,
+    estimates: &Estimates,
 ) -> Result<Summaries> {
     let mut summaries: Option<(Summaries, FxHashMap<Cell, usize>)> = None;
     read_files(paths, phase, chunk_rows, |chunk| {
-        let part = summarise(&chunk);
+        let part = summarise(&chunk, estimates);
         match &mut summaries {
             Some((total, index)) => total.merge_indexed(&part, index),
             None => {

@@ -92,6 +92,8 @@ pub struct SyntheticPhase {
     pub pupils: PupilTable,
     /// England's figures, from every synthetic pupil of the phase.
     pub national: NationalFigures,
+    /// The synthetic nation's progress estimates (KS2 and KS4).
+    pub estimates: crate::progress::Estimates,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -446,7 +448,12 @@ pub fn synthesise(options: &SynthOptions, phase: Phase) -> Result<SyntheticPhase
         }
     }
     let national_table = national.into_table(phase, "synthetic England");
-    let national_figures = NationalFigures::from_summaries(&summarise(&national_table));
+    // The synthetic nation's own progress estimates, as a national pupil
+    // table would give them: the LA's progress is scored against them.
+    let mut builder = crate::progress::EstimatesBuilder::new("synthetic England");
+    builder.add(&national_table);
+    let estimates = builder.finish();
+    let national_figures = NationalFigures::from_summaries(&summarise(&national_table, &estimates));
     let pupils = match options.scale {
         Scale::National => national_table,
         Scale::La => written.into_table(phase, "synthetic LA"),
@@ -454,6 +461,7 @@ pub fn synthesise(options: &SynthOptions, phase: Phase) -> Result<SyntheticPhase
     Ok(SyntheticPhase {
         pupils,
         national: national_figures,
+        estimates,
     })
 }
 

@@ -34,7 +34,7 @@ fn six_las() -> String {
 }
 
 fn table(csv: &str, options: &GapOptions) -> GapRows {
-    let summaries = summarise(&load(csv));
+    let summaries = summarise(&load(csv), &attain::Estimates::none());
     GapRows::from_frame(&attain::gap_table(&summaries, &National::Local, options).unwrap()).unwrap()
 }
 
@@ -119,7 +119,7 @@ fn the_neighbour_pool_is_the_neighbours_pupils_as_one_la() {
 
 #[test]
 fn a_missing_neighbour_is_named() {
-    let summaries = summarise(&load(&six_las()));
+    let summaries = summarise(&load(&six_las()), &attain::Estimates::none());
     let national = National::Local;
     let comparison = Comparison::new(&summaries, &national).unwrap();
     let options = GapOptions::new(Some(vec![Level::La]), &[], 0, None)
@@ -205,7 +205,7 @@ fn ranks_and_flags_come_from_the_national_units() {
     }
     // With only a reference table of national figures there is nothing to
     // rank against.
-    let summaries = summarise(&load(&csv));
+    let summaries = summarise(&load(&csv), &attain::Estimates::none());
     let reference = attain::NationalFigures::from_summaries(&summaries);
     let frame = attain::gap_table(
         &summaries,

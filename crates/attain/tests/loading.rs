@@ -307,7 +307,10 @@ fn chunked_reading_gives_the_same_table_as_reading_whole() {
         "ks2.csv",
         attain::datasets::sample_csv(Phase::Ks2).as_bytes(),
     );
-    let whole = summarise(&PupilTable::read(&csv, None).unwrap());
+    let whole = summarise(
+        &PupilTable::read(&csv, None).unwrap(),
+        &attain::Estimates::none(),
+    );
     let mut frame = PupilTable::read(&csv, None)
         .unwrap()
         .to_dataframe()
@@ -318,7 +321,8 @@ fn chunked_reading_gives_the_same_table_as_reading_whole() {
     let expected = gap_table(&whole, &National::Local, &options).unwrap();
     for path in [&csv, &parquet] {
         for chunk_rows in [1, 97, 1000, usize::MAX] {
-            let chunked = summarise_files(&[path], None, chunk_rows).unwrap();
+            let chunked =
+                summarise_files(&[path], None, chunk_rows, &attain::Estimates::none()).unwrap();
             assert!(
                 gap_table(&chunked, &National::Local, &options)
                     .unwrap()
@@ -334,7 +338,7 @@ fn chunked_reading_gives_the_same_table_as_reading_whole() {
 fn duplicates_are_found_across_chunks_and_files() {
     let fixture = Fixture::new();
     let first = fixture.file("a.csv", format!("{HEADER}\np1,2024,1,883,0,0,N,0,100,100,EXS\np2,2024,1,883,0,0,N,0,100,100,EXS\np3,2024,1,883,0,0,N,0,100,100,EXS\np2,2023,1,883,0,0,N,0,100,100,EXS\np2,2024,2,883,0,0,N,0,100,100,EXS\n").as_bytes());
-    match attain::summarise_files(&[&first], None, 2) {
+    match attain::summarise_files(&[&first], None, 2, &attain::Estimates::none()) {
         Err(Error::Invalid(e)) => {
             check(&e, 6, "pupil_id", "p2", "already appears for 2024 at row 3")
         }
@@ -349,7 +353,12 @@ fn duplicates_are_found_across_chunks_and_files() {
         "c.csv",
         format!("{HEADER}\np1,2024,1,883,0,0,N,0,100,100,EXS\n").as_bytes(),
     );
-    match attain::summarise_files(&[&only_first_three, &second], None, 1) {
+    match attain::summarise_files(
+        &[&only_first_three, &second],
+        None,
+        1,
+        &attain::Estimates::none(),
+    ) {
         Err(Error::Invalid(e)) => {
             assert_eq!(e.file, second.display().to_string());
             check(
@@ -378,7 +387,7 @@ fn errors_in_later_chunks_name_the_file_row() {
         );
     }
     let path = fixture.file("late.csv", csv.as_bytes());
-    match attain::summarise_files(&[&path], None, 3) {
+    match attain::summarise_files(&[&path], None, 3, &attain::Estimates::none()) {
         Err(Error::Invalid(e)) => check(&e, 9, "ks2_mat", "130", "from 80 to 120"),
         other => panic!("{other:?}"),
     }
@@ -403,7 +412,7 @@ fn errors_in_later_parquet_chunks_name_the_file_row() {
     let mut frame = frame.lazy_free_cast();
     let path = fixture.dir.path().join("late.parquet");
     attain::report::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
-    match attain::summarise_files(&[&path], None, 3) {
+    match attain::summarise_files(&[&path], None, 3, &attain::Estimates::none()) {
         Err(Error::Invalid(e)) => check(&e, 10, "sen", "Q", "SEN provision code"),
         other => panic!("{other:?}"),
     }

@@ -43,14 +43,20 @@ fn subset(table: &PupilTable, keep: impl Fn(usize) -> bool) -> PupilTable {
 fn school_summaries_merged_equal_the_la_from_pupils() {
     for phase in Phase::ALL {
         let pupils = datasets::sample(phase).unwrap();
-        let whole = summarise(&pupils);
+        let whole = summarise(&pupils, &attain::Estimates::none());
         let mut urns: Vec<u32> = pupils.urn.clone();
         urns.sort_unstable();
         urns.dedup();
         assert!(urns.len() > 5, "{phase}: the sample has several schools");
-        let mut merged = summarise(&subset(&pupils, |i| pupils.urn[i] == urns[0]));
+        let mut merged = summarise(
+            &subset(&pupils, |i| pupils.urn[i] == urns[0]),
+            &attain::Estimates::none(),
+        );
         for &urn in &urns[1..] {
-            merged.merge(&summarise(&subset(&pupils, |i| pupils.urn[i] == urn)));
+            merged.merge(&summarise(
+                &subset(&pupils, |i| pupils.urn[i] == urn),
+                &attain::Estimates::none(),
+            ));
         }
         // Same cells, same sums (in another order).
         let width = whole.measures.len();

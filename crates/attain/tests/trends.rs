@@ -28,7 +28,7 @@ fn phonics(rows: &mut String, year: u16, urn: u32, n: usize, met: usize, disadva
 
 fn trends_of(csv: &str, min_cohort: u64, levels: &[Level]) -> DataFrame {
     let pupils = load(csv);
-    let summaries = summarise(&pupils);
+    let summaries = summarise(&pupils, &attain::Estimates::none());
     let national = National::Local;
     let comparison = Comparison::new(&summaries, &national).unwrap();
     let options = GapOptions {

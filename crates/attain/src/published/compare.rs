@@ -51,6 +51,7 @@ use crate::measures::Measure;
 use crate::national::{NationalFigure, NationalFigures};
 use crate::phase::Phase;
 use crate::schema;
+use crate::stats::Interval;
 
 /// What the gap table from published figures is built with.
 #[derive(Debug, Clone, Default)]
@@ -91,10 +92,20 @@ impl Pooled {
                 shown: Some((figure.n, None)),
                 rounded,
                 missing: None,
+                interval: figure.interval.map(|(low, high)| Interval { low, high }),
+                // A mean without a published total shows DfE's value.
+                value: figure
+                    .value
+                    .filter(|_| figure.numerator.is_none() && summary.with_value > 0)
+                    .filter(|_| figure.measure.kind() == crate::measures::MeasureKind::Mean),
             },
             None => Pooled {
                 shown: Some((figure.n, figure.value)),
                 missing: figure.missing,
+                interval: figure
+                    .interval
+                    .filter(|_| figure.value.is_some())
+                    .map(|(low, high)| Interval { low, high }),
                 ..Pooled::default()
             },
         }
@@ -114,6 +125,34 @@ impl Pooled {
         pool.shown = Some((Some(pool.summary.cohort), None));
         pool
     }
+}
+
+/// The national pupil-level SD of a progress measure, recovered from the
+/// schools' published intervals (each is score ± z × SD / √n, so SD =
+/// half-width × √n / z): the median over the schools with an interval and a
+/// count, which shrugs off the rounding of small schools' bounds. LA and
+/// alliance rows pool schools, and their intervals use it.
+fn published_progress_sd(figures: &[&Figure], measure: &'static Measure) -> Option<f64> {
+    let mut sds: Vec<f64> = figures
+        .iter()
+        .filter(|f| std::ptr::eq(f.measure, measure) && matches!(f.area, Area::School(_)))
+        .filter_map(|f| {
+            let (low, high) = f.interval?;
+            let n = f.n.filter(|&n| n > 0)? as f64;
+            let sd = (high - low) / 2.0 / crate::stats::z95() * n.sqrt();
+            (sd > 0.0 && sd.is_finite()).then_some(sd)
+        })
+        .collect();
+    if sds.is_empty() {
+        return None;
+    }
+    sds.sort_unstable_by(f64::total_cmp);
+    let middle = sds.len() / 2;
+    Some(if sds.len() % 2 == 1 {
+        sds[middle]
+    } else {
+        (sds[middle - 1] + sds[middle]) / 2.0
+    })
 }
 
 /// The figures a unit's row is built from.
@@ -262,6 +301,7 @@ pub fn visit_units(
                 published_populations.contains(&(measures[measure].index(), group.members()))
             })
             .collect();
+        let published_sd = |measure: &'static Measure| published_progress_sd(&figures, measure);
         let engine = Engine::new(
             phase,
             year,
@@ -270,6 +310,10 @@ pub fn visit_units(
             &national,
             gap.suppression,
             true,
+        )
+        .with_progress_sd(
+            |measure| gap.progress.sd(measure, year, published_sd(measure)),
+            gap.progress.bands,
         );
         let year = Year {
             year,

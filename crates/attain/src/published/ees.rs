@@ -266,6 +266,7 @@ pub(super) fn read(
                 numerator: numerator.filter(|_| value.is_ok()),
                 missing: value.err(),
                 count_rounded: counts_rounded_above_la && !matches!(area, Area::La(_)),
+                interval: None,
                 file: 0,
                 row,
             });

@@ -193,6 +193,7 @@ pub(super) fn read(
             numerator: None,
             missing: value.err(),
             count_rounded: false,
+            interval: None,
             file: 0,
             row,
         });

@@ -93,6 +93,8 @@ pub struct Figure {
     /// DfE rounded the published count (EES national and regional counts are
     /// rounded to the nearest 10).
     pub count_rounded: bool,
+    /// The published 95% interval, where the file gives one (progress).
+    pub interval: Option<(f64, f64)>,
     /// Which file of the [`Published`] it came from, and its row there
     /// (spreadsheet numbering: the header is row 1).
     pub file: u32,
@@ -723,7 +725,12 @@ impl Sheet {
         match self.cell(row, record, column)? {
             Cell::Missing(code) => Ok(Err(code)),
             Cell::Number(v) => {
+                // Progress scores are centred on 0: any sign, but no
+                // further from it than a score can be (a pupil's KS2
+                // progress is within ±40 scaled-score points, Progress 8
+                // within ±9).
                 let fits = match measure.kind() {
+                    _ if measure.is_progress() => v.abs() <= 40.0,
                     MeasureKind::Rate => (0.0..=100.0).contains(&v),
                     MeasureKind::Mean => v >= 0.0,
                 };
@@ -736,6 +743,9 @@ impl Sheet {
                         Some(&self.header[column]),
                         Some(Self::field(record, column)),
                         match measure.kind() {
+                            _ if measure.is_progress() => {
+                                format!("a progress score from -40 to 40 for {}", measure.name)
+                            }
                             MeasureKind::Rate => {
                                 format!("a percentage from 0 to 100 for {}", measure.name)
                             }
@@ -786,6 +796,7 @@ mod tests {
             numerator: None,
             missing: None,
             count_rounded: false,
+            interval: None,
             file: 0,
             row: 2,
         };

@@ -38,6 +38,8 @@ pub struct Columns {
     pub value: &'static str,
     /// A published total of a mean's scores, where the file has one.
     pub total: Option<&'static str>,
+    /// The published 95% interval's bounds (progress measures).
+    pub interval: Option<(&'static str, &'static str)>,
 }
 
 const fn columns(
@@ -52,6 +54,27 @@ const fn columns(
         count,
         value,
         total: None,
+        interval: None,
+    }
+}
+
+/// A progress measure's columns: value, interval bounds, and the count of
+/// pupils with a score.
+const fn progress(
+    measure: &'static str,
+    population: Population,
+    count: &'static str,
+    value: &'static str,
+    low: &'static str,
+    high: &'static str,
+) -> Columns {
+    Columns {
+        measure,
+        population,
+        count,
+        value,
+        total: None,
+        interval: Some((low, high)),
     }
 }
 
@@ -59,8 +82,11 @@ use Population::{All, Disadvantaged, NotDisadvantaged};
 
 /// KS2 columns. A KS2 average is over pupils with a scaled score, a count
 /// DfE does not publish: the eligible cohort stands in for it, so means
-/// pooled from KS2 tables are approximate (and marked `rounded`).
-pub const KS2: [Columns; 12] = [
+/// pooled from KS2 tables are approximate (and marked `rounded`). Progress
+/// is the same: KS2 tables give no count of pupils with a progress score,
+/// so the eligible pupils of the group (`TELIG`, `TFSM6CLA1A`,
+/// `TNOTFSM6CLA1A`) weight the pool, and a note says so.
+pub const KS2: [Columns; 21] = [
     columns("ks2.rwm_exp", All, "TELIG", "PTRWM_EXP"),
     columns(
         "ks2.rwm_exp",
@@ -113,11 +139,84 @@ pub const KS2: [Columns; 12] = [
         "TNOTFSM6CLA1A",
         "MAT_AVERAGE_NOTFSM6CLA1A",
     ),
+    progress(
+        "ks2.read_progress",
+        All,
+        "TELIG",
+        "READPROG",
+        "READPROG_LOWER",
+        "READPROG_UPPER",
+    ),
+    progress(
+        "ks2.read_progress",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "READPROG_FSM6CLA1A",
+        "READPROG_FSM6CLA1A_LOWER",
+        "READPROG_FSM6CLA1A_UPPER",
+    ),
+    progress(
+        "ks2.read_progress",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "READPROG_NOTFSM6CLA1A",
+        "READPROG_NOTFSM6CLA1A_LOWER",
+        "READPROG_NOTFSM6CLA1A_UPPER",
+    ),
+    progress(
+        "ks2.writ_progress",
+        All,
+        "TELIG",
+        "WRITPROG",
+        "WRITPROG_LOWER",
+        "WRITPROG_UPPER",
+    ),
+    progress(
+        "ks2.writ_progress",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "WRITPROG_FSM6CLA1A",
+        "WRITPROG_FSM6CLA1A_LOWER",
+        "WRITPROG_FSM6CLA1A_UPPER",
+    ),
+    progress(
+        "ks2.writ_progress",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "WRITPROG_NOTFSM6CLA1A",
+        "WRITPROG_NOTFSM6CLA1A_LOWER",
+        "WRITPROG_NOTFSM6CLA1A_UPPER",
+    ),
+    progress(
+        "ks2.mat_progress",
+        All,
+        "TELIG",
+        "MATPROG",
+        "MATPROG_LOWER",
+        "MATPROG_UPPER",
+    ),
+    progress(
+        "ks2.mat_progress",
+        Disadvantaged,
+        "TFSM6CLA1A",
+        "MATPROG_FSM6CLA1A",
+        "MATPROG_FSM6CLA1A_LOWER",
+        "MATPROG_FSM6CLA1A_UPPER",
+    ),
+    progress(
+        "ks2.mat_progress",
+        NotDisadvantaged,
+        "TNOTFSM6CLA1A",
+        "MATPROG_NOTFSM6CLA1A",
+        "MATPROG_NOTFSM6CLA1A_LOWER",
+        "MATPROG_NOTFSM6CLA1A_UPPER",
+    ),
 ];
 
 /// KS4 columns. Attainment 8 is over every pupil at the end of KS4 (`TPUP`),
-/// and `TOTATT8` is its exact total where the file has it.
-pub const KS4: [Columns; 9] = [
+/// and `TOTATT8` is its exact total where the file has it. Progress 8 is
+/// over the pupils with a score (`P8PUP`), with DfE's interval.
+pub const KS4: [Columns; 12] = [
     Columns {
         total: Some("TOTATT8"),
         ..columns("ks4.att8", All, "TPUP", "ATT8SCR")
@@ -154,6 +253,23 @@ pub const KS4: [Columns; 9] = [
         NotDisadvantaged,
         "TNOTFSM6CLA1A",
         "PTNOTFSM6CLA1ABASICS_95",
+    ),
+    progress("ks4.p8", All, "P8PUP", "P8MEA", "P8CILOW", "P8CIUPP"),
+    progress(
+        "ks4.p8",
+        Disadvantaged,
+        "P8PUP_FSM6CLA1A",
+        "P8MEA_FSM6CLA1A",
+        "P8CILOW_FSM6CLA1A",
+        "P8CIUPP_FSM6CLA1A",
+    ),
+    progress(
+        "ks4.p8",
+        NotDisadvantaged,
+        "P8PUP_NFSM6CLA1A",
+        "P8MEA_NFSM6CLA1A",
+        "P8CILOW_NFSM6CLA1A",
+        "P8CIUPP_NFSM6CLA1A",
     ),
 ];
 
@@ -234,6 +350,7 @@ pub(super) fn read(
     };
     // Each measure and population the file has columns for.
     let mut present = Vec::new();
+    let mut not_published_noted = false;
     for columns in wanted {
         let measure = Measure::named(columns.measure).expect("catalogued measure");
         match (sheet.find(columns.count), sheet.find(columns.value)) {
@@ -243,7 +360,21 @@ pub(super) fn read(
                 count,
                 value,
                 columns.total.and_then(|t| sheet.find(t)),
+                columns
+                    .interval
+                    .and_then(|(low, high)| Some((sheet.find(low)?, sheet.find(high)?))),
             )),
+            // Years DfE published no progress: say why, once.
+            _ if crate::progress::not_published(measure, year).is_some() => {
+                if !not_published_noted {
+                    notes.push(format!(
+                        "{}: {}",
+                        measure.name,
+                        crate::progress::not_published(measure, year).unwrap_or_default()
+                    ));
+                    not_published_noted = true;
+                }
+            }
             (_, value) => notes.push(format!(
                 "no {} column: {} for {} pupils not given",
                 if value.is_none() {
@@ -255,6 +386,11 @@ pub(super) fn read(
                 columns.population
             )),
         }
+    }
+    if phase == Phase::Ks2 && present.iter().any(|(_, measure, ..)| measure.is_progress()) {
+        notes.push(format!(
+            "KS2 {year} progress: the tables give no count of pupils with a progress score, so LA and alliance rows weight schools by their eligible pupils (TELIG, TFSM6CLA1A, TNOTFSM6CLA1A) and n_member is that count"
+        ));
     }
     notes.push(format!(
         "{phase} {year}: groups all and disadvantaged only (performance tables publish no FSM, SEN or looked-after breakdown of a measure)"
@@ -302,7 +438,7 @@ pub(super) fn read(
                 })
             }
         };
-        for &(columns, measure, count_at, value_at, total_at) in &present {
+        for &(columns, measure, count_at, value_at, total_at, interval_at) in &present {
             let count = sheet.count(row, record, count_at)?;
             let value = sheet.value(row, record, value_at, measure)?;
             let total = match total_at {
@@ -311,6 +447,15 @@ pub(super) fn read(
                     _ => None,
                 },
                 None => None,
+            };
+            let bound = |at: usize| match sheet.cell(row, record, at) {
+                Ok(super::Cell::Number(bound)) => Ok(Some(bound)),
+                Ok(_) => Ok(None),
+                Err(error) => Err(error),
+            };
+            let interval = match interval_at {
+                Some((low, high)) if value.is_ok() => bound(low)?.zip(bound(high)?),
+                _ => None,
             };
             figures.push(Figure {
                 year,
@@ -322,6 +467,7 @@ pub(super) fn read(
                 numerator: total.filter(|_| value.is_ok()),
                 missing: value.err(),
                 count_rounded: false,
+                interval,
                 file: 0,
                 row,
             });

@@ -79,6 +79,8 @@ pub enum MeasureValues<'a> {
     Met(Vec<bool>),
     /// A mean: each pupil's value, `NaN` for none.
     Values(&'a [f64]),
+    /// A progress score: each pupil's score, `NaN` for none.
+    Scores(Vec<f64>),
 }
 
 impl MeasureValues<'_> {
@@ -88,6 +90,7 @@ impl MeasureValues<'_> {
         match self {
             MeasureValues::Met(met) => met[row] as u8 as f64,
             MeasureValues::Values(values) => values[row],
+            MeasureValues::Scores(scores) => scores[row],
         }
     }
 }
@@ -129,8 +132,13 @@ impl PupilTable {
     /// Each pupil's value for a measure: whether each pupil meets a rate,
     /// or each pupil's value (`NaN` for none) of a mean, borrowed from the
     /// table. A national cohort's four KS2 measures took 21 MB as `f64`
-    /// columns; as flags and borrowed values they take 1.3 MB.
-    pub fn measure_values(&self, measure: &Measure) -> MeasureValues<'_> {
+    /// columns; as flags and borrowed values they take 1.3 MB. Progress
+    /// scores need `estimates` (see [`crate::progress`]).
+    pub fn measure_values(
+        &self,
+        measure: &Measure,
+        estimates: &crate::progress::Estimates,
+    ) -> MeasureValues<'_> {
         assert_eq!(
             measure.phase, self.phase,
             "{} is not a {} measure",
@@ -141,6 +149,9 @@ impl PupilTable {
                 .unwrap_or_else(|| panic!("{name} is a required column of {}", self.phase))
         };
         match measure.rule {
+            Rule::Progress(_) | Rule::PublishedOnly => {
+                MeasureValues::Scores(estimates.scores(self, measure))
+            }
             Rule::MeanOf(name) => match column(name) {
                 Outcome::Number(values) => MeasureValues::Values(values),
                 other => panic!("{name} is not numeric: {other:?}"),
