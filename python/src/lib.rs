@@ -313,6 +313,7 @@ fn gaps(
         let mut notes: Vec<String> = job.notes.clone();
         for year in job.local.years() {
             notes.extend(comparison.neighbour_notes(year, &job.options));
+            notes.extend(comparison.progress_notes(year, &job.options));
         }
         let table = match significant {
             None => attain::gap_table(&job.local, &job.national, &job.options)?,
@@ -522,6 +523,7 @@ fn gaps_from_summaries(
             let comparison = attain::gaps::Comparison::new(&phase, &national)?;
             for year in phase.years() {
                 notes.extend(comparison.neighbour_notes(year, &options));
+                notes.extend(comparison.progress_notes(year, &options));
             }
             let part = match significant {
                 None => attain::gap_table(&phase, &national, &options)?,

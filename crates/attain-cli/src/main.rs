@@ -9,6 +9,7 @@ use attain::report::{self, Format};
 use attain::synth::{Scale, SynthOptions};
 use attain::{Error, GapOptions, Groupings, Level, National, NationalFigures, Phase, Result};
 use clap::{Args, Parser, Subcommand};
+use polars::prelude::DataFrame;
 
 // The gap table is built from many large, short-lived column buffers; with
 // glibc's allocator each came back as fresh pages from the kernel, and page
@@ -126,12 +127,15 @@ struct GapsArgs {
     #[arg(long)]
     estimates: Option<String>,
     /// The SD of progress intervals: national (default: the published SD
-    /// with published estimates, else the national pupils'), unit (each
-    /// unit's own) or a number.
+    /// with published estimates, else the national pupils'; from published
+    /// tables, the SD DfE's school intervals imply), unit (each unit's own)
+    /// or a number.
     #[arg(long, default_value = "national")]
     progress_sd: String,
-    /// Progress bands: dfe (well above when the score is over 0.5 and the
-    /// interval above 0), dfe:THRESHOLD, or percentile (national quintiles).
+    /// Progress bands: dfe (DfE's rule: above or below when the interval
+    /// is; well above or below past 0.5 for Progress 8, and as DfE published
+    /// them on published school rows), dfe:THRESHOLD, or percentile
+    /// (national quintiles; needs national pupils).
     #[arg(long, default_value = "dfe")]
     progress_bands: String,
     /// csv, json or parquet (default: from --out's extension, else csv).
@@ -317,7 +321,12 @@ fn table_writer(args: &GapsArgs) -> Result<report::TableWriter<Box<dyn Write>>> 
 }
 
 /// The gap table from published DfE tables (--schools, --published).
-fn gaps_published(args: GapsArgs, job: Job) -> Result<()> {
+fn gaps_published(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
+    if args.estimates.is_some() {
+        return Err(Error::Usage(
+            "--estimates goes with pupil tables: published tables give DfE's progress scores as published".into(),
+        ));
+    }
     if args.national_pupils.is_some() {
         return Err(Error::Usage(
             "--national-pupils goes with pupil tables: published tables bring their own England rows (add --national for years they lack)".into(),
@@ -365,29 +374,39 @@ fn gaps_published(args: GapsArgs, job: Job) -> Result<()> {
     for note in attain::published::neighbour_notes(&published, &options) {
         eprintln!("attain: warning: {note}");
     }
-    let (mut table, mut empty) = match job {
-        Job::Gaps => (
-            attain::published::gap_table(&published, &options)?,
-            attain::schema::empty(true),
-        ),
-        Job::Trends(trend_options) => (
-            attain::trends::published_trends(&published, &options, trend_options)?,
-            attain::schema::empty_trends(),
-        ),
+    let table = match job {
+        Job::Gaps => attain::published::gap_table(&published, &options)?,
+        Job::Trends(trend_options) => {
+            attain::trends::published_trends(&published, &options, trend_options)?
+        }
     };
     if table.height() == 0 {
         eprintln!(
             "attain: no rows: the files have no figures for the LAs, phases, levels and years asked for"
         );
     }
-    let mut writer = table_writer(&args)?;
-    writer.write(&mut table)?;
-    writer.finish(&mut empty)
+    sink(table)
 }
 
+/// Where a run's tables go, a batch at a time.
+type Sink<'a> = &'a mut dyn FnMut(DataFrame) -> Result<()>;
+
+/// `gaps` and `trends`: the table written as it is built.
 fn gaps(args: GapsArgs, job: Job) -> Result<()> {
+    let mut writer = table_writer(&args)?;
+    let published = !args.schools.is_empty() || !args.published.is_empty();
+    tables(&args, job, &mut |mut batch| writer.write(&mut batch))?;
+    writer.finish(&mut match job {
+        Job::Gaps => attain::schema::empty(published),
+        Job::Trends(_) => attain::schema::empty_trends(),
+    })
+}
+
+/// The gap or trends table of the inputs `args` names, handed to `sink` a
+/// batch at a time: from pupils, summaries or published tables.
+fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
     if !args.schools.is_empty() || !args.published.is_empty() {
-        return gaps_published(args, job);
+        return gaps_published(args, job, sink);
     }
     if args.year.is_some() {
         return Err(Error::Usage(
@@ -440,8 +459,7 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
     let national_summaries = (!args.national_summaries.is_empty())
         .then(|| attain::summaries_table::read(&args.national_summaries))
         .transpose()?;
-    let mut options = gap_options(&args, &Level::ALL)?;
-    let mut writer = table_writer(&args)?;
+    let mut options = gap_options(args, &Level::ALL)?;
     let folder_estimates = args
         .data
         .as_deref()
@@ -494,26 +512,25 @@ fn gaps(args: GapsArgs, job: Job) -> Result<()> {
             for note in comparison.neighbour_notes(year, &options) {
                 eprintln!("attain: warning: {note}");
             }
+            for note in comparison.progress_notes(year, &options) {
+                eprintln!("attain: warning: {note}");
+            }
         }
         match job {
             // A few thousand units at a time: the table is written as it is built.
             Job::Gaps => {
                 for year in local.years() {
-                    comparison
-                        .year_in_batches(year, &options, |mut batch| writer.write(&mut batch))?;
+                    comparison.year_in_batches(year, &options, &mut *sink)?;
                 }
             }
-            Job::Trends(trend_options) => writer.write(&mut attain::trends::trends(
+            Job::Trends(trend_options) => sink(attain::trends::trends(
                 &comparison,
                 &options,
                 trend_options,
             )?)?,
         }
     }
-    writer.finish(&mut match job {
-        Job::Gaps => attain::schema::empty(false),
-        Job::Trends(_) => attain::schema::empty_trends(),
-    })
+    Ok(())
 }
 
 fn gap_index(args: GapIndexArgs) -> Result<()> {

@@ -139,6 +139,8 @@ pub struct Pooled {
     /// published rather than recomputed from the summary (`mean × n / n`
     /// is not always the mean in floating point).
     pub value: Option<f64>,
+    /// The progress band a published source gives for exactly this unit.
+    pub band: Option<Band>,
 }
 
 impl Pooled {
@@ -280,6 +282,11 @@ impl Ranks {
                 self.values.entry((level, row)).or_default().push(value);
             }
         }
+    }
+
+    /// Whether no unit was ranked.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     /// Sorts the values once all units are in.
@@ -579,12 +586,17 @@ impl Engine {
                     .filter(|_| pool.level == Level::School)
                     .map(|(r, n)| band(r, n, 5) as i64 + 1),
             );
+            let published_band = pool.figures[slot(index, group.members())]
+                .band
+                .filter(|_| f.value_member.is_some());
             let progress_band = match self.bands {
                 _ if !measure.is_progress() || pool.level == Level::National => None,
-                Bands::Dfe { well } => f
-                    .value_member
-                    .zip(f.interval)
-                    .map(|(value, i)| Band::dfe(value, i.low, i.high, well)),
+                Bands::Dfe { .. } if published_band.is_some() => published_band,
+                Bands::Dfe { well } => f.value_member.zip(f.interval).map(|(value, i)| {
+                    // DfE's Progress 8 threshold; KS2's is not published.
+                    let well = well.or((measure.name == "ks4.p8").then_some(0.5));
+                    Band::dfe(value, i.low, i.high, well)
+                }),
                 Bands::Percentile => position.map(|(r, n)| Band::of_quintile(band(r, n, 5))),
             };
             out.progress_band.push(progress_band.map(|b| b as u8));

@@ -18,6 +18,8 @@ const NATIONAL_REFERENCE: &str = include_str!("../../../datasets/national/nation
 /// DfE's KS4 ready-reckoner Progress 8 estimates, 2022–2024
 /// (`datasets/progress/`, see its README for provenance).
 pub const DFE_P8_ESTIMATES: &str = include_str!("../../../datasets/progress/dfe_p8_estimates.csv");
+/// The default categorisation rules (`datasets/rules/default.toml`).
+pub const DEFAULT_RULES: &str = include_str!("../../../datasets/rules/default.toml");
 const SAMPLE_NATIONAL: &str = include_str!("../../../datasets/sample/national.csv");
 const SAMPLE_EYFS: &str = include_str!("../../../datasets/sample/eyfs.csv");
 const SAMPLE_PHONICS: &str = include_str!("../../../datasets/sample/phonics.csv");

@@ -177,12 +177,19 @@ impl<'a> Comparison<'a> {
                 "the region level needs published LA-level tables (--published FILE): pupil tables do not say a school's region".into(),
             ));
         }
+        if options.progress.bands == crate::progress::Bands::Percentile
+            && self.national_rows.is_none()
+        {
+            return Err(Error::Usage(
+                "percentile progress bands rank every school or LA of England: give the national pupils (--national-pupils), or use dfe bands".into(),
+            ));
+        }
         let measures = &self.local.measures;
-        // Progress measures without a score anywhere (no prior column, or
-        // no estimates) are left out rather than shown empty.
+        // Progress measures without a score this year (no prior column, no
+        // estimates for the year) are left out rather than shown empty.
         let rows = Engine::every_row(measures.len())
             .into_iter()
-            .filter(|&(m, _)| !measures[m].is_progress() || self.local.has_values(m))
+            .filter(|&(m, _)| !measures[m].is_progress() || self.local.has_values_in(year, m))
             .collect();
         let national_sd = |measure: &'static crate::measures::Measure| {
             let index = measures.iter().position(|m| std::ptr::eq(*m, measure))?;
@@ -201,6 +208,29 @@ impl<'a> Comparison<'a> {
             |measure| options.progress.sd(measure, year, national_sd(measure)),
             options.progress.bands,
         ))
+    }
+
+    /// What an analyst should know about a year's progress intervals: a
+    /// progress measure whose intervals cannot use the national SD (no
+    /// national pupils, no published SD) uses each unit's own.
+    pub fn progress_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
+        if options.progress.sd != crate::progress::ProgressSd::National {
+            return Vec::new();
+        }
+        let measures = &self.local.measures;
+        (0..measures.len())
+            .filter(|&m| measures[m].is_progress() && self.local.has_values_in(year, m))
+            .filter(|&m| {
+                let national = self.national_rows.and_then(|n| n.sd_of(year, m));
+                options.progress.sd(measures[m], year, national).is_none()
+            })
+            .map(|m| {
+                format!(
+                    "{} {year}: no national SD of the scores (no national pupils or summaries, no published SD), so its intervals use each unit's own SD (--progress-sd unit); give --national-pupils, --estimates with an sd, or --progress-sd NUMBER",
+                    measures[m].name
+                )
+            })
+            .collect()
     }
 
     /// Every LA's and school's values nationally, for ranks: from the

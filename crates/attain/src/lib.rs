@@ -102,6 +102,7 @@
 //! 6) are withheld; counts and national figures never are. Secondary
 //! suppression is not yet applied.
 
+pub mod categorise;
 pub mod compare;
 pub mod datasets;
 pub mod error;
@@ -113,6 +114,7 @@ pub mod groups;
 pub mod measures;
 pub mod national;
 pub mod neighbours;
+pub mod ofsted;
 pub mod phase;
 pub mod progress;
 pub mod published;
@@ -125,6 +127,7 @@ pub mod summary;
 pub mod suppression;
 pub mod synth;
 mod tables;
+pub mod targets;
 pub mod trends;
 
 pub use compare::GapOptions;

@@ -94,6 +94,16 @@ impl Measure {
         matches!(self.rule, Rule::Progress(_) | Rule::PublishedOnly)
     }
 
+    /// The furthest from 0 a progress score can be: Progress 8 within ±9
+    /// (Attainment 8 spans 0 to 90, divided by 10), KS2 progress within
+    /// ±40 (scaled scores span 80 to 120).
+    pub fn progress_limit(&self) -> f64 {
+        match self.rule {
+            Rule::Progress(progress) if progress.divisor == 10.0 => 9.0,
+            _ => 40.0,
+        }
+    }
+
     /// The measures of a phase a pupil table can give, in catalogue order:
     /// the columns of every summary of pupils.
     pub fn from_pupils(phase: Phase) -> impl Iterator<Item = &'static Measure> {

@@ -39,12 +39,21 @@
 //! SD can be chosen instead.)
 //!
 //! **Bands** ([`Bands`]): DfE's performance-table rule: *well above* when the
-//! score is above 0.5 and the interval is wholly above 0, *above* when the
-//! interval is wholly above 0, *average* when it contains 0, and *below* and
-//! *well below* mirror these. The 0.5 threshold is configurable; DfE's KS2
-//! tables set their own thresholds each year. A February 2026 DfE
+//! score is above a threshold and the interval is wholly above 0, *above*
+//! when the interval is wholly above 0, *average* when it contains 0, and
+//! *below* and *well below* mirror these. The threshold is 0.5 for Progress
+//! 8. DfE's KS2 tables set their own each year (about 3 scaled-score points
+//! in 2019) and do not publish it, so KS2 progress computed by Attain is
+//! banded above, average or below only, unless a threshold is given
+//! (`dfe:THRESHOLD`). A published school row carries DfE's own band
+//! (`P8_BANDING`, `READPROG_DESCR`, …) as published. A February 2026 DfE
 //! consultation proposes percentile bands, so national quintiles of the
-//! level's units are the alternative.
+//! level's units are the alternative; they need every unit of the nation
+//! (national pupils, or published tables of every LA).
+//!
+//! **Rounding**: a prior value is rounded to one decimal place as Python's
+//! `round` and polars' `round` do: to the nearer of the two, and a value
+//! exactly half way (100.25) to the even digit (100.2).
 
 use std::io::Read;
 use std::path::Path;
@@ -116,15 +125,16 @@ impl ProgressOptions {
 /// How progress scores are banded.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bands {
-    /// DfE's rule, with the score threshold for *well* above or below.
-    Dfe { well: f64 },
+    /// DfE's rule, with the score threshold for *well* above or below;
+    /// `None` for DfE's own: 0.5 for Progress 8, none for KS2 progress.
+    Dfe { well: Option<f64> },
     /// National quintiles of the level's units (LA and school rows).
     Percentile,
 }
 
 impl Default for Bands {
     fn default() -> Self {
-        Bands::Dfe { well: 0.5 }
+        Bands::Dfe { well: None }
     }
 }
 
@@ -136,7 +146,7 @@ impl Bands {
             None if text == "dfe" => Ok(Bands::default()),
             None if text == "percentile" => Ok(Bands::Percentile),
             Some(("dfe", well)) => match well.trim().parse::<f64>() {
-                Ok(well) if well.is_finite() && well >= 0.0 => Ok(Bands::Dfe { well }),
+                Ok(well) if well.is_finite() && well >= 0.0 => Ok(Bands::Dfe { well: Some(well) }),
                 _ => Err(Error::Usage(format!(
                     "bad band threshold in {text:?}: expected dfe:NUMBER, a number 0 or more"
                 ))),
@@ -165,8 +175,10 @@ impl Band {
         Band::NAMES[self as usize]
     }
 
-    /// DfE's rule for a score and its 95% interval.
-    pub fn dfe(score: f64, low: f64, high: f64, well: f64) -> Band {
+    /// DfE's rule for a score and its 95% interval; without a threshold,
+    /// never *well* above or below.
+    pub fn dfe(score: f64, low: f64, high: f64, well: Option<f64>) -> Band {
+        let well = well.unwrap_or(f64::INFINITY);
         if low > 0.0 {
             if score > well {
                 Band::WellAbove
@@ -181,6 +193,26 @@ impl Band {
             }
         } else {
             Band::Average
+        }
+    }
+
+    /// A band as DfE publishes it: a code 1 (well above) to 5 (well below)
+    /// or its words ("Well above average", …).
+    pub fn parse(text: &str) -> Option<Band> {
+        let text = text.trim().to_ascii_lowercase();
+        let bands = [
+            Band::WellAbove,
+            Band::Above,
+            Band::Average,
+            Band::Below,
+            Band::WellBelow,
+        ];
+        match text.as_str() {
+            "1" | "2" | "3" | "4" | "5" => Some(bands[text.parse::<usize>().ok()? - 1]),
+            _ => bands.into_iter().find(|b| {
+                text == format!("{} average", b.name().replace('_', " "))
+                    || text == "average" && *b == Band::Average
+            }),
         }
     }
 
@@ -213,10 +245,26 @@ struct Table {
     sd: Option<f64>,
 }
 
-/// The key a prior value is grouped by when estimates come from pupils.
+/// The key a prior value is grouped by when estimates come from pupils:
+/// ten times the value rounded to one decimal place, half way to even on
+/// the value's exact decimal expansion, as Python and polars round.
 #[inline]
 fn rounded(prior: f64) -> i64 {
-    (prior * 10.0).round() as i64
+    let scaled = prior * 10.0;
+    // Far from a tie the product decides; near one, only the exact decimal
+    // expansion (which Rust's formatting rounds half to even) does.
+    if ((scaled - scaled.trunc()).abs() - 0.5).abs() > 1e-6 {
+        return scaled.round() as i64;
+    }
+    let text = format!("{prior:.1}");
+    let (whole, tenth) = text.split_once('.').unwrap_or((&text, "0"));
+    let magnitude = whole.trim_start_matches('-').parse::<i64>().unwrap_or(0) * 10
+        + tenth.parse::<i64>().unwrap_or(0);
+    if text.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 impl Table {
@@ -239,6 +287,29 @@ pub struct Estimates {
     tables: FxHashMap<(u16, usize), Table>,
     /// Where they came from, for notes and errors.
     pub source: String,
+    /// Pupils scored so far whose prior value fell in no group.
+    outside_groups: Tally,
+}
+
+/// A count kept across threads for a note; two tallies compare equal, so
+/// that estimates compare by their tables.
+#[derive(Debug, Clone, Default)]
+struct Tally(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl PartialEq for Tally {
+    fn eq(&self, _: &Tally) -> bool {
+        true
+    }
+}
+
+impl Tally {
+    fn add(&self, n: u64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Estimates {
@@ -295,7 +366,8 @@ impl Estimates {
         // Files list a year's pupils together: look the table up again only
         // when the year changes.
         let mut current: Option<(u16, Option<&Table>)> = None;
-        (0..pupils.len())
+        let mut outside = 0u64;
+        let scores = (0..pupils.len())
             .map(|row| {
                 let year = pupils.year[row];
                 let table = match current {
@@ -308,13 +380,27 @@ impl Estimates {
                 };
                 let (outcome, prior) = (outcome[row], prior[row]);
                 match table {
-                    Some(table) if !outcome.is_nan() && !prior.is_nan() => table
-                        .estimate(prior)
-                        .map_or(f64::NAN, |estimate| (outcome - estimate) / rule.divisor),
+                    Some(table) if !outcome.is_nan() && !prior.is_nan() => {
+                        match table.estimate(prior) {
+                            Some(estimate) => (outcome - estimate) / rule.divisor,
+                            None => {
+                                outside += 1;
+                                f64::NAN
+                            }
+                        }
+                    }
                     _ => f64::NAN,
                 }
             })
-            .collect()
+            .collect();
+        self.outside_groups.add(outside);
+        scores
+    }
+
+    /// How many pupils scored so far had an outcome and a prior value but a
+    /// prior in no group of the estimates (between or beyond the groups).
+    pub fn outside_groups(&self) -> u64 {
+        self.outside_groups.get()
     }
 
     /// DfE's KS4 ready-reckoner estimates shipped with Attain (Progress 8,
@@ -494,6 +580,7 @@ impl Estimates {
         Ok(Estimates {
             tables,
             source: source.to_owned(),
+            outside_groups: Tally::default(),
         })
     }
 
@@ -625,6 +712,7 @@ impl EstimatesBuilder {
         Estimates {
             tables,
             source: self.source,
+            outside_groups: Tally::default(),
         }
     }
 }
@@ -695,7 +783,15 @@ pub fn notes(summaries: &crate::Summaries, estimates: &Estimates) -> Vec<String>
             .filter(|&year| !estimates.has(measure, year))
             .map(|year| year.to_string())
             .collect();
-        if !summaries.has_values(index) {
+        let why: Vec<&str> = summaries
+            .years()
+            .into_iter()
+            .filter(|&year| !estimates.has(measure, year))
+            .filter_map(|year| not_published(measure, year))
+            .collect();
+        if !summaries.has_values(index) && !why.is_empty() && !estimates.is_empty() {
+            notes.push(format!("{} is left out: {}", measure.name, why[0]));
+        } else if !summaries.has_values(index) {
             notes.push(format!(
                 "{} is left out: no pupil has a score ({}; a score needs {} and {}, and estimates for the year: give the national pupils with --national-pupils, DfE's Progress 8 estimates for 2022-2024 with --estimates dfe, or an estimates table with --estimates FILE)",
                 measure.name,
@@ -709,12 +805,20 @@ pub fn notes(summaries: &crate::Summaries, estimates: &Estimates) -> Vec<String>
             ));
         } else if !uncovered.is_empty() {
             notes.push(format!(
-                "{} has no scores for {}: the estimates ({}) do not cover it",
+                "{} has no scores for {}: the estimates ({}) do not cover it{}",
                 measure.name,
                 uncovered.join(", "),
-                estimates.source
+                estimates.source,
+                why.first().map(|w| format!(" ({w})")).unwrap_or_default()
             ));
         }
+    }
+    if estimates.outside_groups() > 0 {
+        notes.push(format!(
+            "{} pupils with an outcome and a prior value have a prior in no group of the estimates ({}): they have no progress score and are not counted",
+            estimates.outside_groups(),
+            estimates.source
+        ));
     }
     notes
 }
@@ -831,14 +935,36 @@ mod tests {
 
     #[test]
     fn band_edges_follow_dfe() {
-        let well = 0.5;
+        let well = Some(0.5);
+        assert_eq!(Band::dfe(3.0, 0.01, 6.0, None), Band::Above);
+        assert_eq!(Band::parse("1"), Some(Band::WellAbove));
+        assert_eq!(Band::parse("Well below average"), Some(Band::WellBelow));
+        assert_eq!(Band::parse("Average"), Some(Band::Average));
+        assert_eq!(Band::parse("SUPP"), None);
+        // Half way rounds to even, as Python's round(100.25, 1) == 100.2.
+        assert_eq!(
+            (
+                rounded(100.25),
+                rounded(100.35),
+                rounded(15.25),
+                rounded(93.35)
+            ),
+            (1002, 1003, 152, 933)
+        );
+        assert_eq!(
+            (rounded(104.04), rounded(104.06), rounded(-0.25)),
+            (1040, 1041, -2)
+        );
         assert_eq!(Band::dfe(0.51, 0.01, 1.0, well), Band::WellAbove);
         assert_eq!(Band::dfe(0.5, 0.01, 1.0, well), Band::Above);
         assert_eq!(Band::dfe(0.6, 0.0, 1.2, well), Band::Average);
         assert_eq!(Band::dfe(0.0, -0.3, 0.3, well), Band::Average);
         assert_eq!(Band::dfe(-0.4, -0.8, -0.01, well), Band::Below);
         assert_eq!(Band::dfe(-0.51, -1.0, -0.01, well), Band::WellBelow);
-        assert_eq!(Bands::parse("dfe:1").unwrap(), Bands::Dfe { well: 1.0 });
+        assert_eq!(
+            Bands::parse("dfe:1").unwrap(),
+            Bands::Dfe { well: Some(1.0) }
+        );
         assert!(Bands::parse("quartile").is_err());
         assert_eq!(ProgressSd::parse("1.4").unwrap(), ProgressSd::Fixed(1.4));
         assert!(ProgressSd::parse("-1").is_err());

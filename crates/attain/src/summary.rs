@@ -253,6 +253,15 @@ impl Summaries {
             .any(|s| s.with_value > 0)
     }
 
+    /// Whether any pupil of a year has a value for a measure.
+    pub fn has_values_in(&self, year: u16, measure: usize) -> bool {
+        let width = self.measures.len();
+        self.cells
+            .iter()
+            .zip(self.stats.iter().skip(measure).step_by(width.max(1)))
+            .any(|(cell, s)| cell.place.year == year && s.with_value > 0)
+    }
+
     /// The sample SD of every pupil's value of a measure (by its index in
     /// `measures`) in a year: for a progress measure of the national
     /// pupils, the national pupil-level SD its intervals use.

@@ -313,9 +313,11 @@ fn outcomes(phase: Phase, d: &Draw, offset: f64) -> Outcomes {
                 },
                 eng: grade(4.6, 1.6, d.noise[1]),
                 mat: grade(4.5, 1.7, d.noise[2]),
-                ks2_prior: ((104.0 + 7.0 * (z + 0.5 * d.noise[3])).clamp(80.0, 120.0) * 10.0)
+                // The mean of two whole scaled scores, as DfE's prior is:
+                // a multiple of 0.5.
+                ks2_prior: ((104.0 + 7.0 * (z + 0.5 * d.noise[3])).clamp(80.0, 120.0) * 2.0)
                     .round()
-                    / 10.0,
+                    / 2.0,
             }
         }
     }

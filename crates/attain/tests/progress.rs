@@ -336,6 +336,69 @@ fn bands_match_dfes_published_banding() {
         agreed += 1;
     }
     assert!(agreed >= 20, "{agreed}");
+
+    // KS2: DfE's own bands (`READPROG_DESCR`, codes 1 to 5) on school rows,
+    // as published; Attain does not guess KS2's unpublished threshold.
+    let path = shared("perf_tables_2023_extracts/ebi_fixture_maintained_ks2.csv");
+    let published = Published::read_files(&[&path], &Vec::<PathBuf>::new(), Some(2023)).unwrap();
+    let table = rows(attain::published::gap_table(
+        &published,
+        &published_options(&[Level::School]),
+    ))
+    .unwrap();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap()
+    };
+    let mut agreed = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        for (measure, column) in [
+            ("ks2.read_progress", "READPROG_DESCR"),
+            ("ks2.writ_progress", "WRITPROG_DESCR"),
+            ("ks2.mat_progress", "MATPROG_DESCR"),
+        ] {
+            let Some(code) = record[at(column)].trim().parse::<usize>().ok() else {
+                continue;
+            };
+            let row = find(
+                &table,
+                Level::School,
+                &record[at("URN")],
+                measure,
+                Group::All,
+            );
+            let band = ["well_above", "above", "average", "below", "well_below"][code - 1];
+            assert_eq!(
+                table.progress_band[row].as_deref(),
+                Some(band),
+                "URN {} {measure}",
+                &record[at("URN")]
+            );
+            agreed += 1;
+        }
+    }
+    assert!(agreed >= 20, "{agreed}");
+}
+
+#[test]
+fn placeholder_bounds_are_not_an_interval() {
+    // England's KS2 2018 disadvantaged progress: -0.6 with bounds 0 and 0.
+    let published = Published::read(shipped("2017-2018_850_ks2final.csv"), None).unwrap();
+    let england = published
+        .figures
+        .iter()
+        .find(|f| {
+            f.measure.name == "ks2.read_progress"
+                && f.population == attain::Population::Disadvantaged
+                && f.area == attain::published::Area::England
+        })
+        .unwrap();
+    assert_eq!((england.value, england.interval), (Some(-0.6), None));
 }
 
 #[test]

@@ -93,6 +93,7 @@ impl Pooled {
                 rounded,
                 missing: None,
                 interval: figure.interval.map(|(low, high)| Interval { low, high }),
+                band: figure.band,
                 // A mean without a published total shows DfE's value.
                 value: figure
                     .value
@@ -363,6 +364,11 @@ pub fn visit_units(
             }
         }
         engine.ranks = ranks.finish();
+        if gap.progress.bands == crate::progress::Bands::Percentile && engine.ranks.is_empty() {
+            return Err(crate::error::Error::Usage(
+                "percentile progress bands rank every school or LA of England: give performance tables of every LA (or use dfe bands)".into(),
+            ));
+        }
         for &level in &gap.levels {
             for (unit, members) in units(&year, level, published, options) {
                 fill_unit(

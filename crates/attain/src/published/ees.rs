@@ -267,6 +267,7 @@ pub(super) fn read(
                 missing: value.err(),
                 count_rounded: counts_rounded_above_la && !matches!(area, Area::La(_)),
                 interval: None,
+                band: None,
                 file: 0,
                 row,
             });

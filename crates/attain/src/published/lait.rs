@@ -194,6 +194,7 @@ pub(super) fn read(
             missing: value.err(),
             count_rounded: false,
             interval: None,
+            band: None,
             file: 0,
             row,
         });

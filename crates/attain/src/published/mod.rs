@@ -95,6 +95,8 @@ pub struct Figure {
     pub count_rounded: bool,
     /// The published 95% interval, where the file gives one (progress).
     pub interval: Option<(f64, f64)>,
+    /// The published progress band, where the file gives one.
+    pub band: Option<crate::progress::Band>,
     /// Which file of the [`Published`] it came from, and its row there
     /// (spreadsheet numbering: the header is row 1).
     pub file: u32,
@@ -726,11 +728,9 @@ impl Sheet {
             Cell::Missing(code) => Ok(Err(code)),
             Cell::Number(v) => {
                 // Progress scores are centred on 0: any sign, but no
-                // further from it than a score can be (a pupil's KS2
-                // progress is within ±40 scaled-score points, Progress 8
-                // within ±9).
+                // further from it than a score can be.
                 let fits = match measure.kind() {
-                    _ if measure.is_progress() => v.abs() <= 40.0,
+                    _ if measure.is_progress() => v.abs() <= measure.progress_limit(),
                     MeasureKind::Rate => (0.0..=100.0).contains(&v),
                     MeasureKind::Mean => v >= 0.0,
                 };
@@ -744,7 +744,11 @@ impl Sheet {
                         Some(Self::field(record, column)),
                         match measure.kind() {
                             _ if measure.is_progress() => {
-                                format!("a progress score from -40 to 40 for {}", measure.name)
+                                format!(
+                                    "a progress score from -{limit} to {limit} for {}",
+                                    measure.name,
+                                    limit = measure.progress_limit()
+                                )
                             }
                             MeasureKind::Rate => {
                                 format!("a percentage from 0 to 100 for {}", measure.name)
@@ -797,6 +801,7 @@ mod tests {
             missing: None,
             count_rounded: false,
             interval: None,
+            band: None,
             file: 0,
             row: 2,
         };

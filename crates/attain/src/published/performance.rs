@@ -40,6 +40,8 @@ pub struct Columns {
     pub total: Option<&'static str>,
     /// The published 95% interval's bounds (progress measures).
     pub interval: Option<(&'static str, &'static str)>,
+    /// The published progress band (`P8_BANDING`, `READPROG_DESCR`, …).
+    pub band: Option<&'static str>,
 }
 
 const fn columns(
@@ -55,6 +57,7 @@ const fn columns(
         value,
         total: None,
         interval: None,
+        band: None,
     }
 }
 
@@ -75,6 +78,7 @@ const fn progress(
         value,
         total: None,
         interval: Some((low, high)),
+        band: None,
     }
 }
 
@@ -139,14 +143,17 @@ pub const KS2: [Columns; 21] = [
         "TNOTFSM6CLA1A",
         "MAT_AVERAGE_NOTFSM6CLA1A",
     ),
-    progress(
-        "ks2.read_progress",
-        All,
-        "TELIG",
-        "READPROG",
-        "READPROG_LOWER",
-        "READPROG_UPPER",
-    ),
+    Columns {
+        band: Some("READPROG_DESCR"),
+        ..progress(
+            "ks2.read_progress",
+            All,
+            "TELIG",
+            "READPROG",
+            "READPROG_LOWER",
+            "READPROG_UPPER",
+        )
+    },
     progress(
         "ks2.read_progress",
         Disadvantaged,
@@ -163,14 +170,17 @@ pub const KS2: [Columns; 21] = [
         "READPROG_NOTFSM6CLA1A_LOWER",
         "READPROG_NOTFSM6CLA1A_UPPER",
     ),
-    progress(
-        "ks2.writ_progress",
-        All,
-        "TELIG",
-        "WRITPROG",
-        "WRITPROG_LOWER",
-        "WRITPROG_UPPER",
-    ),
+    Columns {
+        band: Some("WRITPROG_DESCR"),
+        ..progress(
+            "ks2.writ_progress",
+            All,
+            "TELIG",
+            "WRITPROG",
+            "WRITPROG_LOWER",
+            "WRITPROG_UPPER",
+        )
+    },
     progress(
         "ks2.writ_progress",
         Disadvantaged,
@@ -187,14 +197,17 @@ pub const KS2: [Columns; 21] = [
         "WRITPROG_NOTFSM6CLA1A_LOWER",
         "WRITPROG_NOTFSM6CLA1A_UPPER",
     ),
-    progress(
-        "ks2.mat_progress",
-        All,
-        "TELIG",
-        "MATPROG",
-        "MATPROG_LOWER",
-        "MATPROG_UPPER",
-    ),
+    Columns {
+        band: Some("MATPROG_DESCR"),
+        ..progress(
+            "ks2.mat_progress",
+            All,
+            "TELIG",
+            "MATPROG",
+            "MATPROG_LOWER",
+            "MATPROG_UPPER",
+        )
+    },
     progress(
         "ks2.mat_progress",
         Disadvantaged,
@@ -254,7 +267,10 @@ pub const KS4: [Columns; 12] = [
         "TNOTFSM6CLA1A",
         "PTNOTFSM6CLA1ABASICS_95",
     ),
-    progress("ks4.p8", All, "P8PUP", "P8MEA", "P8CILOW", "P8CIUPP"),
+    Columns {
+        band: Some("P8_BANDING"),
+        ..progress("ks4.p8", All, "P8PUP", "P8MEA", "P8CILOW", "P8CIUPP")
+    },
     progress(
         "ks4.p8",
         Disadvantaged,
@@ -353,6 +369,15 @@ pub(super) fn read(
     let mut not_published_noted = false;
     for columns in wanted {
         let measure = Measure::named(columns.measure).expect("catalogued measure");
+        // Years DfE published no progress: say why, once, whatever the
+        // columns hold (placeholders such as NP).
+        if let Some(why) = crate::progress::not_published(measure, year) {
+            if !not_published_noted {
+                notes.push(format!("{}: {why}", measure.name));
+                not_published_noted = true;
+            }
+            continue;
+        }
         match (sheet.find(columns.count), sheet.find(columns.value)) {
             (Some(count), Some(value)) => present.push((
                 columns,
@@ -363,18 +388,8 @@ pub(super) fn read(
                 columns
                     .interval
                     .and_then(|(low, high)| Some((sheet.find(low)?, sheet.find(high)?))),
+                columns.band.and_then(|band| sheet.find(band)),
             )),
-            // Years DfE published no progress: say why, once.
-            _ if crate::progress::not_published(measure, year).is_some() => {
-                if !not_published_noted {
-                    notes.push(format!(
-                        "{}: {}",
-                        measure.name,
-                        crate::progress::not_published(measure, year).unwrap_or_default()
-                    ));
-                    not_published_noted = true;
-                }
-            }
             (_, value) => notes.push(format!(
                 "no {} column: {} for {} pupils not given",
                 if value.is_none() {
@@ -438,7 +453,7 @@ pub(super) fn read(
                 })
             }
         };
-        for &(columns, measure, count_at, value_at, total_at, interval_at) in &present {
+        for &(columns, measure, count_at, value_at, total_at, interval_at, band_at) in &present {
             let count = sheet.count(row, record, count_at)?;
             let value = sheet.value(row, record, value_at, measure)?;
             let total = match total_at {
@@ -453,10 +468,17 @@ pub(super) fn read(
                 Ok(_) => Ok(None),
                 Err(error) => Err(error),
             };
-            let interval = match interval_at {
-                Some((low, high)) if value.is_ok() => bound(low)?.zip(bound(high)?),
+            // DfE fills some rows' bounds with 0, 0 (England's): an
+            // interval that does not hold its value is no interval.
+            let interval = match (interval_at, &value) {
+                (Some((low, high)), Ok(v)) => bound(low)?
+                    .zip(bound(high)?)
+                    .filter(|&(low, high)| low < high && low <= *v && *v <= high),
                 _ => None,
             };
+            let band = band_at
+                .filter(|_| value.is_ok())
+                .and_then(|at| crate::progress::Band::parse(Sheet::field(record, at)));
             figures.push(Figure {
                 year,
                 measure,
@@ -468,6 +490,7 @@ pub(super) fn read(
                 missing: value.err(),
                 count_rounded: false,
                 interval,
+                band,
                 file: 0,
                 row,
             });
