@@ -610,3 +610,193 @@ fn summaries_tables_give_the_pupils_table() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_ofsted_profile_reads_windows_1252_and_keeps_frameworks_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("management_information_as_at_31_Oct_2026.csv");
+    // Windows-1252: the apostrophe of St Mary’s is byte 0x92.
+    let mut bytes = b"Management information - state-funded schools - latest inspections as at 31 October 2026\r\n".to_vec();
+    bytes.extend_from_slice(b"URN,LAESTAB,School name,Ofsted phase,Total number of pupils,Latest OEIF overall effectiveness,Inspection start date of latest OEIF graded inspection,Inspection start date,Safeguarding standards,Inclusion,Achievement\r\n");
+    bytes
+        .extend_from_slice(b"100001,8832001,St Mary\x92s Primary,Primary,300,1,14/03/2023,,,,\r\n");
+    bytes.extend_from_slice(b"100002,8832002,Beta Primary,Primary,100,3,01/02/2022,20/11/2025,Met,Expected standard,Needs attention\r\n");
+    bytes.extend_from_slice(b"100003,8832003,Gamma Academy,Secondary,1000,2,05/05/2021,,,,\r\n");
+    bytes.extend_from_slice(b"100004,8452004,Delta School,Primary,200,Not judged,,,,,\r\n");
+    std::fs::write(&path, bytes).unwrap();
+    let out = dir.path().join("profile.csv");
+    let output = attain(&[
+        "ofsted",
+        "--inspections",
+        path.to_str().unwrap(),
+        "--la",
+        "883",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("as at 2026-10-31"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let row = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+            .to_owned()
+    };
+    // LA 883 primary, old framework: 1 of 2 good or better; 300 of 400 pupils.
+    let primary = row("la,883,,primary,old_framework,overall,good_or_outstanding,");
+    assert!(
+        primary.contains(",1,2,50.0,300,400,75.0,0,2026-10-31"),
+        "{primary}"
+    );
+    // All phases: 2 of 3 schools, 1300 of 1400 pupils.
+    let all = row("la,883,,all,old_framework,overall,good_or_outstanding,");
+    assert!(
+        all.contains(",2,3,66.66666666666667,1300,1400,92.85714285714286,0,"),
+        "{all}"
+    );
+    // Report cards apart: one school, its achievement needs attention.
+    let card = row("la,883,,primary,report_card,achievement,needs_attention,");
+    assert!(card.contains(",1,1,100.0,100,100,100.0,1,"), "{card}");
+    // England counts Delta's "Not judged" as no grade.
+    let england = row("national,E92000001,England,all,old_framework,overall,good_or_outstanding,");
+    assert!(
+        england.contains(",2,3,") && england.ends_with(",1,2026-10-31"),
+        "{england}"
+    );
+}
+
+#[test]
+fn categorise_lists_every_reason_with_its_figures() {
+    let json = ok(&[
+        "categorise",
+        "--data",
+        "datasets/sample",
+        "--la",
+        "883",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        json.contains("\"reasons\":[{\"rule\":\""),
+        "{}",
+        &json[..500.min(json.len())]
+    );
+    assert!(json.contains("significantly below all pupils in England"));
+    let csv = ok(&["categorise", "--data", "datasets/sample", "--la", "883"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("level,unit,name,category,reasons"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 40);
+    for row in &rows {
+        let category = row.split(',').nth(3).unwrap();
+        assert!(
+            ["green", "yellow", "amber", "red"].contains(&category),
+            "{row}"
+        );
+    }
+    // A broken rules file is refused, naming the line.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    let text = std::fs::read_to_string(root().join("datasets/rules/default.toml")).unwrap();
+    std::fs::write(
+        &rules,
+        text.replacen("measure = \"ks4.p8\"", "measure = \"ks4.p9\"", 1),
+    )
+    .unwrap();
+    let output = attain(&[
+        "categorise",
+        "--data",
+        "datasets/sample",
+        "--la",
+        "883",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = text
+        .lines()
+        .position(|l| l == "measure = \"ks4.p8\"")
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!(
+            "rules.toml, line {line}, column `measure`: found \"ks4.p9\""
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn targets_at_the_interval_edges() {
+    let gaps = ok(&[
+        "gaps",
+        "--data",
+        "datasets/sample",
+        "--phase",
+        "ks2",
+        "--la",
+        "883",
+        "--level",
+        "la",
+    ]);
+    let header: Vec<&str> = gaps.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row: Vec<&str> = gaps
+        .lines()
+        .find(|l| l.contains(",2024,la,883,ks2.rwm_exp,all,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let (low, high): (f64, f64) = (
+        row[at("ci_low")].parse().unwrap(),
+        row[at("ci_high")].parse().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(
+        &targets,
+        format!(
+            "unit,measure,group,year,target,level\n883,ks2.rwm_exp,all,2024,{low},la\n883,ks2.rwm_exp,all,2024,{high},la\n883,ks2.rwm_exp,all,2024,{},la\n883,ks2.rwm_exp,all,2024,{},la\n883,ks2.rwm_exp,cla,2024,50,la\n",
+            low - 0.01,
+            high + 0.01
+        ),
+    )
+    .unwrap();
+    let judged = ok(&[
+        "targets",
+        "--data",
+        "datasets/sample",
+        "--la",
+        "883",
+        "--targets",
+        targets.to_str().unwrap(),
+    ]);
+    let status: Vec<&str> = judged
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(10).unwrap())
+        .collect();
+    assert_eq!(
+        status,
+        [
+            "too_close_to_call",
+            "too_close_to_call",
+            "met",
+            "not_met",
+            "not_judged"
+        ],
+        "{judged}"
+    );
+    assert!(
+        judged.contains("withheld: fewer pupils than the minimum cohort"),
+        "{judged}"
+    );
+}

@@ -43,15 +43,18 @@ __all__ = [
     "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
+    "categorise",
     "datasets",
     "gap_index",
     "gaps",
     "gaps_from_summaries",
+    "ofsted_profile",
     "published_gaps",
     "read_published",
     "read_pupils",
     "summarise",
     "synth",
+    "targets",
     "trends",
 ]
 
@@ -449,3 +452,132 @@ def synth(
     """Seeded synthetic pupils for one phase (the model behind ``attain synth``)."""
     pupils, national = _attain.synth(phase, scale, int(la), [int(y) for y in years], int(seed))
     return Synthetic(pupils, national)
+
+
+PHASES = ("eyfs", "phonics", "ks1", "ks2", "ks4")
+
+
+def ofsted_profile(
+    inspections: "Union[str, os.PathLike[str]]",
+    *,
+    la: Union[None, int, Sequence[int]] = None,
+    groups: Optional[TableLike] = None,
+) -> pl.DataFrame:
+    """The Ofsted profile of England, each LA and each grouping, by phase: the same table as ``attain ofsted``.
+    Old-framework grades and report cards are never mixed into one figure."""
+    if not isinstance(inspections, (str, os.PathLike)):
+        raise UsageError(f"inspections: expected a file path, got {type(inspections).__name__}")
+    return _attain.ofsted_profile(
+        os.fspath(inspections), _las(la), None if groups is None else _table(groups, "groups")
+    )
+
+
+def _gap_and_trend_tables(
+    la: Union[None, int, Sequence[int]],
+    pupils: Union[None, TableLike, Sequence[TableLike]],
+    data: "Union[None, str, os.PathLike[str]]",
+    schools: Optional[PathsLike],
+    published: Optional[PathsLike],
+    year: Optional[int],
+    national: Optional[TableLike],
+    national_pupils: Optional[TableLike],
+    groups: Optional[TableLike],
+    min_cohort: int,
+    estimates: "Union[None, str, os.PathLike[str]]",
+) -> "tuple[pl.DataFrame, pl.DataFrame]":
+    """The gap and trends tables of every phase given, as ``attain categorise`` builds them."""
+    if schools is not None or published is not None:
+        kwargs: "dict[str, Any]" = dict(
+            schools=schools, published=published, la=la, year=year, national=national, min_cohort=min_cohort,
+            groups=groups,
+        )
+        return published_gaps(**kwargs), trends(**kwargs)
+    tables: "list[Any]" = []
+    if data is not None:
+        folder = os.fspath(data)
+        for phase in PHASES:
+            for ext in ("csv", "parquet"):
+                path = os.path.join(folder, f"{phase}.{ext}")
+                if os.path.isfile(path):
+                    tables.append(path)
+        if national is None and national_pupils is None and os.path.isfile(os.path.join(folder, "national.csv")):
+            national = os.path.join(folder, "national.csv")
+        if estimates is None and os.path.isfile(os.path.join(folder, "estimates.csv")):
+            estimates = os.path.join(folder, "estimates.csv")
+    elif pupils is not None:
+        tables = list(pupils) if isinstance(pupils, (list, tuple)) else [pupils]
+    else:
+        raise UsageError("give pupils, data (a dataset folder), or schools/published tables")
+    gap_parts, trend_parts = [], []
+    for table in tables:
+        kwargs = dict(
+            national=national, national_pupils=national_pupils, la=la, min_cohort=min_cohort, groups=groups,
+            estimates=estimates,
+        )
+        gap_parts.append(gaps(table, **kwargs))
+        trend_parts.append(trends(table, **kwargs))
+    return pl.concat(gap_parts), pl.concat(trend_parts)
+
+
+def categorise(
+    *,
+    la: Union[int, Sequence[int]],
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: "Union[None, str, os.PathLike[str]]" = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    rules: "Union[None, str, os.PathLike[str]]" = None,
+    ofsted: "Union[None, str, os.PathLike[str]]" = None,
+    min_cohort: int = 6,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+) -> pl.DataFrame:
+    """Every school of the LA and every alliance categorised by a rules file (default: the shipped
+    ``datasets/rules/default.toml``): the same table as ``attain categorise`` in JSON, ``reasons`` a list of
+    structs (rule, category, outcome, text, measure, group, year, n, value, national)."""
+    las = _las(la)
+    if not las:
+        raise UsageError("la: categorise needs the LA whose schools it categorises")
+    gap_table, trend_table = _gap_and_trend_tables(
+        la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates
+    )
+    table, notes = _attain.categorise(
+        gap_table,
+        trend_table,
+        None if rules is None else os.fspath(rules),
+        None if ofsted is None else os.fspath(ofsted),
+        None if groups is None else _table(groups, "groups"),
+        las,
+    )
+    for note in notes:
+        warnings.warn(f"attain.categorise: {note}", stacklevel=2)
+    return table
+
+
+def targets(
+    targets: "Union[str, os.PathLike[str]]",
+    *,
+    la: Union[None, int, Sequence[int]] = None,
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: "Union[None, str, os.PathLike[str]]" = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    min_cohort: int = 6,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+) -> pl.DataFrame:
+    """Targets (``unit, measure, group, year, target[, level]``) judged: ``met``, ``not_met``,
+    ``too_close_to_call`` (the target inside the 95% interval) or ``not_judged``: the same table as
+    ``attain targets``."""
+    if not isinstance(targets, (str, os.PathLike)):
+        raise UsageError(f"targets: expected a file path, got {type(targets).__name__}")
+    gap_table, _ = _gap_and_trend_tables(
+        la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates
+    )
+    return _attain.targets(os.fspath(targets), gap_table)

@@ -26,17 +26,23 @@ __all__ = [
     "TREND_COLUMNS",
     "UsageError",
     "ValidationError",
+    "categorise",
     "datasets",
     "gap_index",
     "gaps",
     "gaps_from_summaries",
+    "ofsted_profile",
     "published_gaps",
     "read_published",
     "read_pupils",
     "summarise",
     "synth",
+    "targets",
     "trends",
 ]
+
+#: The phases, in order.
+PHASES: tuple
 
 __version__: str
 GAP_COLUMNS: List[str]
@@ -250,3 +256,52 @@ def synth(
     seed: int = 2024,
 ) -> Synthetic:
     """Seeded synthetic pupils for one phase: ``scale="la"`` for one LA, ``"national"`` for England (~650,000 a year)."""
+
+def ofsted_profile(
+    inspections: Union[str, "os.PathLike[str]"],
+    *,
+    la: Union[None, int, Sequence[int]] = None,
+    groups: Optional[TableLike] = None,
+) -> pl.DataFrame:
+    """The Ofsted profile (``level, unit, name, phase, framework, area, grade, schools, schools_graded,
+    pct_schools, pupils, pupils_graded, pct_pupils, schools_without_grade, as_at``) of England, each LA and each
+    grouping, by phase, from Ofsted's management-information file (Windows-1252) or GIAS's establishment file.
+    Old-framework grades and report cards are never mixed."""
+
+def categorise(
+    *,
+    la: Union[int, Sequence[int]],
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: Union[None, str, "os.PathLike[str]"] = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    rules: Union[None, str, "os.PathLike[str]"] = None,
+    ofsted: Union[None, str, "os.PathLike[str]"] = None,
+    min_cohort: int = 6,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+) -> pl.DataFrame:
+    """Every school of the LA and every alliance categorised by a council's rules file (TOML; default
+    ``datasets/rules/default.toml``): ``level, unit, name, category, reasons``, where ``reasons`` lists every rule
+    that fired (or could not be evaluated) with its text and figures."""
+
+def targets(
+    targets: Union[str, "os.PathLike[str]"],
+    *,
+    la: Union[None, int, Sequence[int]] = None,
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: Union[None, str, "os.PathLike[str]"] = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    min_cohort: int = 6,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+) -> pl.DataFrame:
+    """Targets (``unit, measure, group, year, target[, level]``) judged against the gap table: ``met``,
+    ``not_met``, ``too_close_to_call`` (the target inside the 95% interval) or ``not_judged`` (with the reason)."""

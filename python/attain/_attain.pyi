@@ -25,6 +25,9 @@ __all__ = [
     "sample",
     "sample_national",
     "synth",
+    "ofsted_profile",
+    "categorise",
+    "targets",
     "__version__",
 ]
 
@@ -116,3 +119,13 @@ def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple
 def sample(phase: str) -> pl.DataFrame: ...
 def national_reference() -> pl.DataFrame: ...
 def sample_national() -> pl.DataFrame: ...
+def ofsted_profile(inspections: str, la: List[int], groups: Optional[Union[str, pl.DataFrame]]) -> pl.DataFrame: ...
+def categorise(
+    gaps: pl.DataFrame,
+    trends: Optional[pl.DataFrame],
+    rules: Optional[str],
+    ofsted: Optional[str],
+    groups: Optional[Union[str, pl.DataFrame]],
+    la: List[int],
+) -> Tuple[pl.DataFrame, List[str]]: ...
+def targets(targets: str, gaps: pl.DataFrame) -> pl.DataFrame: ...

@@ -572,6 +572,88 @@ fn read_published(
     .map_err(to_py)
 }
 
+/// The Ofsted profile of an Ofsted MI or GIAS file.
+#[pyfunction]
+#[pyo3(signature = (inspections, la, groups))]
+fn ofsted_profile(
+    py: Python<'_>,
+    inspections: String,
+    la: Vec<u16>,
+    groups: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyDataFrame> {
+    let groups = groups.map(Table::from_py).transpose()?;
+    py.detach(move || {
+        let inspections = attain::ofsted::Inspections::read(inspections.as_ref())?;
+        let groupings = groups.map(|table| table.groupings()).transpose()?;
+        attain::ofsted::profile_frame(&attain::ofsted::profile(
+            &inspections,
+            &la,
+            groupings.as_ref(),
+        ))
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
+}
+
+/// Categorisation of an LA's schools and alliances from its gap and trends
+/// tables (the rules file's path, or None for the shipped default), and
+/// the notes (rules left out).
+#[pyfunction]
+#[pyo3(signature = (gaps, trends, rules, ofsted, groups, la))]
+fn categorise(
+    py: Python<'_>,
+    gaps: PyDataFrame,
+    trends: Option<PyDataFrame>,
+    rules: Option<String>,
+    ofsted: Option<String>,
+    groups: Option<&Bound<'_, PyAny>>,
+    la: Vec<u16>,
+) -> PyResult<(PyDataFrame, Vec<String>)> {
+    let groups = groups.map(Table::from_py).transpose()?;
+    py.detach(move || {
+        let rules = match rules {
+            Some(path) => attain::categorise::Rules::read(path)?,
+            None => attain::categorise::Rules::default_rules(),
+        };
+        let inspections = ofsted
+            .map(|path| attain::ofsted::Inspections::read(path.as_ref()))
+            .transpose()?;
+        let mut notes = Vec::new();
+        if inspections.is_none() && !rules.ofsted_rules().is_empty() {
+            notes.push(format!(
+                "no Ofsted file (ofsted=...), so these rules are left out: {}",
+                rules.ofsted_rules().join(", ")
+            ));
+        }
+        let groupings = groups.map(|table| table.groupings()).transpose()?;
+        let evidence = attain::categorise::Evidence::new(
+            &gaps.0,
+            trends.as_ref().map(|t| &t.0),
+            inspections.as_ref(),
+            rules.year,
+        )?;
+        let categorised =
+            attain::categorise::categorise(&rules, &evidence, &la, groupings.as_ref());
+        Ok((
+            PyDataFrame(attain::categorise::to_frame(&categorised)?),
+            notes,
+        ))
+    })
+    .map_err(to_py)
+}
+
+/// Targets (a path) judged against a gap table.
+#[pyfunction]
+#[pyo3(signature = (targets, gaps))]
+fn targets(py: Python<'_>, targets: String, gaps: PyDataFrame) -> PyResult<PyDataFrame> {
+    py.detach(move || {
+        let list = attain::targets::read(&targets)?;
+        attain::targets::judge(&list, &gaps.0, &targets)
+    })
+    .map(PyDataFrame)
+    .map_err(to_py)
+}
+
 #[pyfunction]
 #[pyo3(signature = (pupils, phase))]
 fn read_pupils(
@@ -671,6 +753,9 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(gaps, m)?)?;
     m.add_function(wrap_pyfunction!(read_pupils, m)?)?;
+    m.add_function(wrap_pyfunction!(ofsted_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(categorise, m)?)?;
+    m.add_function(wrap_pyfunction!(targets, m)?)?;
     m.add_function(wrap_pyfunction!(summarise, m)?)?;
     m.add_function(wrap_pyfunction!(gap_index, m)?)?;
     m.add_function(wrap_pyfunction!(gaps_from_summaries, m)?)?;

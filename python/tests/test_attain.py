@@ -365,3 +365,35 @@ def test_progress_from_estimates_matches_the_cli(tmp_path: pathlib.Path) -> None
         attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", progress_sd=True)
     with pytest.raises(attain.UsageError, match="progress bands"):
         attain.gaps(SAMPLE / "ks4.csv", national=SAMPLE / "national.csv", progress_bands="quartiles")
+
+
+def test_categorise_and_targets_match_the_cli(tmp_path: pathlib.Path) -> None:
+    import json
+
+    with pytest.warns(UserWarning, match="no Ofsted file"):
+        table = attain.categorise(la=883, data=SAMPLE)
+    done = cli("categorise", "--data", str(SAMPLE), "--la", "883", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    from_cli = [json.loads(line) for line in done.stdout.splitlines()] if done.stdout.lstrip().startswith("{") else json.loads(done.stdout)
+    assert [r["category"] for r in from_cli] == table["category"].to_list()
+    assert [len(r["reasons"]) for r in from_cli] == [len(r) for r in table["reasons"].to_list()]
+    assert set(table["category"]) <= {"green", "yellow", "amber", "red"}
+    targets = tmp_path / "targets.csv"
+    targets.write_text("unit,measure,group,year,target,level\n883,ks2.rwm_exp,all,2024,99,la\n")
+    judged = attain.targets(targets, la=883, data=SAMPLE)
+    assert judged["status"].to_list() == ["not_met"]
+    with pytest.raises(attain.UsageError, match="la"):
+        attain.categorise(la=[], data=SAMPLE)
+
+
+def test_ofsted_profile_from_gias() -> None:
+    gias = ROOT.parent / "shared" / "data" / "gias_extract" / "ebi_fixture_mat_gias.csv"
+    if not gias.exists():
+        pytest.skip("the shared GIAS extract is not beside the repository")
+    profile = attain.ofsted_profile(gias)
+    england = profile.filter(
+        (pl.col("level") == "national") & (pl.col("phase") == "all") & (pl.col("grade") == "good_or_outstanding")
+    )
+    assert england.height == 1
+    assert 0 <= england["pct_schools"][0] <= 100
+    assert set(profile["framework"]) == {"old_framework", "report_card"}

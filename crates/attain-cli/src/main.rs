@@ -51,6 +51,59 @@ enum Command {
     /// Write a seeded synthetic dataset: one <phase>.csv (or .parquet) per
     /// phase and national.csv.
     Synth(SynthArgs),
+    /// Write the Ofsted profile of England, each LA and each alliance or
+    /// trust: the share of schools and of pupils at each grade, by phase,
+    /// old framework and report cards apart.
+    Ofsted(OfstedArgs),
+    /// Categorise every school of an LA and every alliance by a rules file,
+    /// with every rule that fired and its figures.
+    Categorise(CategoriseArgs),
+    /// Judge targets for schools and alliances: met, not met, or too close
+    /// to call (the target inside the 95% interval).
+    Targets(TargetsArgs),
+}
+
+#[derive(Args)]
+struct OfstedArgs {
+    /// Ofsted's management-information file ("state-funded schools - latest
+    /// inspections", Windows-1252) or GIAS's establishment file.
+    #[arg(long)]
+    inspections: PathBuf,
+    /// Only these LAs (comma-separated codes); England is always given.
+    #[arg(long)]
+    la: Option<String>,
+    /// Groupings of schools (urn, group_id, group_name) or GIAS's file for
+    /// trusts: each grouping's profile.
+    #[arg(long)]
+    groups: Option<PathBuf>,
+    /// csv, json or parquet (default: from --out's extension, else csv).
+    #[arg(long)]
+    format: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CategoriseArgs {
+    #[command(flatten)]
+    gaps: GapsArgs,
+    /// The council's rules (TOML); default: datasets/rules/default.toml.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Ofsted's management-information file or GIAS's establishment file:
+    /// grades, dates and school names for the rules.
+    #[arg(long)]
+    ofsted: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct TargetsArgs {
+    #[command(flatten)]
+    gaps: GapsArgs,
+    /// The targets (unit, measure, group, year, target[, level]).
+    #[arg(long)]
+    targets: PathBuf,
 }
 
 #[derive(Args)]
@@ -253,6 +306,9 @@ fn main() -> ExitCode {
             }),
         ),
         Command::Synth(args) => synth(args),
+        Command::Ofsted(args) => ofsted(args),
+        Command::Categorise(args) => categorise(args),
+        Command::Targets(args) => targets(args),
         Command::Summarise(args) => summarise(args),
         Command::GapIndex(args) => gap_index(args),
         Command::SummariesSql(args) => args.phase.parse::<Phase>().map(|phase| {
@@ -557,6 +613,151 @@ fn gap_index(args: GapIndexArgs) -> Result<()> {
             "standard output",
         ),
     }
+}
+
+/// Writes a whole table to --out (or standard output) in --format.
+fn write_table(mut table: DataFrame, format: Option<&str>, out: Option<&PathBuf>) -> Result<()> {
+    let format = match (format, out) {
+        (Some(format), _) => format.parse()?,
+        (None, Some(out)) => Format::from_extension(out).unwrap_or_default(),
+        (None, None) => Format::Csv,
+    };
+    match out {
+        Some(out) => report::write_file(&mut table, format, out),
+        None => report::write(
+            &mut table,
+            format,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+            "standard output",
+        ),
+    }
+}
+
+fn ofsted(args: OfstedArgs) -> Result<()> {
+    let inspections = attain::ofsted::Inspections::read(&args.inspections)?;
+    let las = args
+        .la
+        .as_deref()
+        .map(attain::geography::parse_la_list)
+        .transpose()?
+        .unwrap_or_default();
+    let groupings = args.groups.as_ref().map(Groupings::read).transpose()?;
+    let rows = attain::ofsted::profile(&inspections, &las, groupings.as_ref());
+    eprintln!(
+        "attain: {} schools read from {}{}",
+        inspections.schools.len(),
+        inspections.source,
+        inspections
+            .as_at
+            .map(|d| format!(", as at {d}"))
+            .unwrap_or_default()
+    );
+    write_table(
+        attain::ofsted::profile_frame(&rows)?,
+        args.format.as_deref(),
+        args.out.as_ref(),
+    )
+}
+
+/// The whole gap table and trends table of the inputs, in memory.
+fn gap_and_trend_tables(args: &GapsArgs) -> Result<(DataFrame, DataFrame)> {
+    let mut gaps: Option<DataFrame> = None;
+    let mut trends: Option<DataFrame> = None;
+    let stack = |into: &mut Option<DataFrame>, batch: DataFrame| -> Result<()> {
+        match into {
+            None => *into = Some(batch),
+            Some(all) => {
+                all.vstack_mut_owned(batch)
+                    .map_err(|e| Error::table("gap table", e))?;
+            }
+        }
+        Ok(())
+    };
+    tables(args, Job::Gaps, &mut |batch| stack(&mut gaps, batch))?;
+    tables(
+        args,
+        Job::Trends(attain::trends::TrendOptions::default()),
+        &mut |batch| stack(&mut trends, batch),
+    )?;
+    Ok((
+        gaps.unwrap_or_else(|| attain::schema::empty(false)),
+        trends.unwrap_or_else(attain::schema::empty_trends),
+    ))
+}
+
+fn categorise(args: CategoriseArgs) -> Result<()> {
+    let las = args
+        .gaps
+        .la
+        .as_deref()
+        .map(attain::geography::parse_la_list)
+        .transpose()?
+        .unwrap_or_default();
+    if las.is_empty() {
+        return Err(Error::Usage(
+            "categorise needs the LA whose schools it categorises: --la CODE".into(),
+        ));
+    }
+    let rules = match &args.rules {
+        Some(path) => attain::categorise::Rules::read(path)?,
+        None => attain::categorise::Rules::default_rules(),
+    };
+    let inspections = args
+        .ofsted
+        .as_ref()
+        .map(|p| attain::ofsted::Inspections::read(p))
+        .transpose()?;
+    if inspections.is_none() && !rules.ofsted_rules().is_empty() {
+        eprintln!(
+            "attain: warning: no Ofsted file (--ofsted), so these rules are left out: {}",
+            rules.ofsted_rules().join(", ")
+        );
+    }
+    let groupings = args.gaps.groups.as_ref().map(Groupings::read).transpose()?;
+    let (gaps, trends) = gap_and_trend_tables(&args.gaps)?;
+    let evidence =
+        attain::categorise::Evidence::new(&gaps, Some(&trends), inspections.as_ref(), rules.year)?;
+    let categorised = attain::categorise::categorise(&rules, &evidence, &las, groupings.as_ref());
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for unit in &categorised {
+        let at = rules
+            .categories
+            .iter()
+            .position(|c| *c == unit.category)
+            .unwrap_or(0);
+        *counts.entry(at).or_default() += 1;
+    }
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(at, n)| format!("{n} {}", rules.categories[*at]))
+        .collect();
+    eprintln!(
+        "attain: {} units categorised for {} by {} ({} rules): {}",
+        categorised.len(),
+        evidence.year(),
+        rules.source,
+        rules.rules.len(),
+        summary.join(", ")
+    );
+    let format = match (&args.gaps.format, &args.gaps.out) {
+        (Some(format), _) => format.parse()?,
+        (None, Some(out)) => Format::from_extension(out).unwrap_or_default(),
+        (None, None) => Format::Csv,
+    };
+    // CSV holds text only: the reasons joined; JSON and Parquet keep the
+    // list of reasons with their figures.
+    let table = match format {
+        Format::Csv => attain::categorise::reasons_as_text(&categorised)?,
+        _ => attain::categorise::to_frame(&categorised)?,
+    };
+    write_table(table, Some(format.name()), args.gaps.out.as_ref())
+}
+
+fn targets(args: TargetsArgs) -> Result<()> {
+    let targets = attain::targets::read(&args.targets)?;
+    let (gaps, _) = gap_and_trend_tables(&args.gaps)?;
+    let table = attain::targets::judge(&targets, &gaps, &args.targets.display().to_string())?;
+    write_table(table, args.gaps.format.as_deref(), args.gaps.out.as_ref())
 }
 
 fn summarise(args: SummariseArgs) -> Result<()> {

@@ -213,6 +213,23 @@ struct RawRule {
     years: Option<Spanned<f64>>,
 }
 
+/// A TOML value as the file writes it, for messages.
+fn show(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => format!("{text:?}"),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(x) => x.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(show).collect::<Vec<_>>().join(", ")
+            )
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 /// The line (1-based) of a byte offset.
 fn line_of(text: &str, offset: usize) -> u64 {
     text[..offset.min(text.len())].matches('\n').count() as u64 + 1
@@ -232,6 +249,24 @@ const WHEN: [&str; 10] = [
 ];
 
 impl Rules {
+    /// The names of the rules that need Ofsted's outcomes: left out, with a
+    /// note, when no Ofsted file is given.
+    pub fn ofsted_rules(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.condition,
+                    Condition::OfstedGrade { .. }
+                        | Condition::ReportCard { .. }
+                        | Condition::SafeguardingNotMet
+                        | Condition::InspectedBefore { .. }
+                )
+            })
+            .map(|r| r.name.as_str())
+            .collect()
+    }
+
     /// The default rules shipped with Attain (`datasets/rules/default.toml`).
     pub fn default_rules() -> Rules {
         Rules::parse(
@@ -392,7 +427,7 @@ impl Rules {
                         _ => Err(error(
                             value.span().start,
                             field,
-                            Some(&format!("{v:?}")),
+                            Some(&show(v)),
                             format!("a list of {}", allowed.join(", ")),
                         )),
                     })
@@ -522,7 +557,7 @@ impl Rules {
                             error(
                                 value.span().start,
                                 "grades",
-                                Some(&format!("{:?}", value.get_ref())),
+                                Some(&show(value.get_ref())),
                                 "a list of old-framework grades, 1 (outstanding) to 4 (inadequate)"
                                     .into(),
                             )
@@ -1288,13 +1323,12 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             if level != Level::School {
                 return Finding::NotApplicable;
             }
+            // A school without an outcome under a framework (new, or not yet
+            // inspected under report cards) is not judged by that framework's
+            // rules. Without an Ofsted file the Ofsted rules are left out, with one
+            // note for the whole run ([`Rules::ofsted_rules`]), not per school.
             let Some(inspections) = evidence.inspections else {
-                return Finding::NotEvaluated(reason(
-                    rule,
-                    rules,
-                    Outcome::NotEvaluated,
-                    "no Ofsted file given (--ofsted), so this rule could not be evaluated".into(),
-                ));
+                return Finding::NotApplicable;
             };
             let school = unit
                 .parse::<u32>()
@@ -1316,36 +1350,36 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             };
             match &rule.condition {
                 Condition::OfstedGrade { grades } => match &school.old {
-                    None => Finding::NotEvaluated(reason(
-                        rule,
-                        rules,
-                        Outcome::NotEvaluated,
-                        "no old-framework Ofsted grade, so this rule could not be evaluated".into(),
-                    )),
+                    None => Finding::NotApplicable,
                     Some(old) if grades.contains(&old.grade) => {
                         let words = ["outstanding", "good", "requires improvement", "inadequate"];
                         Finding::Fired(reason(
                             rule,
                             rules,
                             Outcome::Fired,
-                            format!("Ofsted: {}{}", words[(old.grade - 1) as usize], dated(&old.date)),
+                            format!(
+                                "Ofsted: {}{}",
+                                words[(old.grade - 1) as usize],
+                                dated(&old.date)
+                            ),
                         ))
                     }
                     Some(_) => Finding::Passed,
                 },
                 Condition::ReportCard { grades } => match &school.report_card {
-                    None => Finding::NotEvaluated(reason(
-                        rule,
-                        rules,
-                        Outcome::NotEvaluated,
-                        "no Ofsted report card yet, so this rule could not be evaluated".into(),
-                    )),
+                    None => Finding::NotApplicable,
                     Some(card) => {
                         let hits: Vec<String> = card
                             .areas
                             .iter()
                             .filter(|(_, grade)| grades.iter().any(|g| g == grade.name()))
-                            .map(|(area, grade)| format!("{} {}", area.replace('_', " "), grade.name().replace('_', " ")))
+                            .map(|(area, grade)| {
+                                format!(
+                                    "{} {}",
+                                    area.replace('_', " "),
+                                    grade.name().replace('_', " ")
+                                )
+                            })
                             .collect();
                         if hits.is_empty() {
                             Finding::Passed
@@ -1354,29 +1388,30 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                                 rule,
                                 rules,
                                 Outcome::Fired,
-                                format!("Ofsted report card: {}{}", hits.join(", "), dated(&card.date)),
+                                format!(
+                                    "Ofsted report card: {}{}",
+                                    hits.join(", "),
+                                    dated(&card.date)
+                                ),
                             ))
                         }
                     }
                 },
-                Condition::SafeguardingNotMet => match school.report_card.as_ref().and_then(|c| c.safeguarding_met) {
-                    None => Finding::NotEvaluated(reason(
-                        rule,
-                        rules,
-                        Outcome::NotEvaluated,
-                        "no report-card safeguarding judgement, so this rule could not be evaluated".into(),
-                    )),
-                    Some(false) => Finding::Fired(reason(
-                        rule,
-                        rules,
-                        Outcome::Fired,
-                        format!(
-                            "Ofsted report card: safeguarding not met{}",
-                            dated(&school.report_card.as_ref().and_then(|c| c.date))
-                        ),
-                    )),
-                    Some(true) => Finding::Passed,
-                },
+                Condition::SafeguardingNotMet => {
+                    match school.report_card.as_ref().and_then(|c| c.safeguarding_met) {
+                        None => Finding::NotApplicable,
+                        Some(false) => Finding::Fired(reason(
+                            rule,
+                            rules,
+                            Outcome::Fired,
+                            format!(
+                                "Ofsted report card: safeguarding not met{}",
+                                dated(&school.report_card.as_ref().and_then(|c| c.date))
+                            ),
+                        )),
+                        Some(true) => Finding::Passed,
+                    }
+                }
                 Condition::InspectedBefore { years } => {
                     let latest = [
                         school.old.as_ref().and_then(|o| o.date),
@@ -1400,8 +1435,12 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                             "no dated inspection, so this rule could not be evaluated".into(),
                         ));
                     };
-                    let age = (reference.year as f64 + (reference.month as f64 - 1.0) / 12.0 + reference.day as f64 / 365.0)
-                        - (latest.year as f64 + (latest.month as f64 - 1.0) / 12.0 + latest.day as f64 / 365.0);
+                    let age = (reference.year as f64
+                        + (reference.month as f64 - 1.0) / 12.0
+                        + reference.day as f64 / 365.0)
+                        - (latest.year as f64
+                            + (latest.month as f64 - 1.0) / 12.0
+                            + latest.day as f64 / 365.0);
                     if age > *years {
                         Finding::Fired(reason(
                             rule,
@@ -1567,9 +1606,14 @@ pub fn reasons_as_text(categorised: &[Categorised]) -> Result<DataFrame> {
                 .iter()
                 .map(|r| match r.outcome {
                     Outcome::Fired => {
-                        format!("[{}] {}", r.category.as_deref().unwrap_or(""), r.text)
+                        format!(
+                            "[{}] {}: {}",
+                            r.category.as_deref().unwrap_or(""),
+                            r.rule,
+                            r.text
+                        )
                     }
-                    Outcome::NotEvaluated => format!("[not evaluated] {}", r.text),
+                    Outcome::NotEvaluated => format!("[not evaluated] {}: {}", r.rule, r.text),
                 })
                 .collect::<Vec<_>>()
                 .join(" | ")

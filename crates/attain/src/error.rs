@@ -10,8 +10,9 @@ use std::fmt;
 pub struct Invalid {
     /// The file (or `DataFrame`) the data came from.
     pub file: String,
-    /// The row, counted as a spreadsheet does (header = 1). `None` when the
-    /// problem is with the whole file or a whole column.
+    /// The row, counted as a spreadsheet does (header = 1), or in a TOML
+    /// file (categorisation rules) the line. `None` when the problem is with
+    /// the whole file or a whole column.
     pub row: Option<u64>,
     /// The column, when one column is at fault.
     pub column: Option<String>,
@@ -24,8 +25,14 @@ pub struct Invalid {
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
+        // A TOML file (categorisation rules) is read by line, a table by row.
+        let unit = if self.file.ends_with(".toml") || self.file.ends_with(".toml (shipped)") {
+            "line"
+        } else {
+            "row"
+        };
         if let Some(row) = self.row {
-            write!(f, ", row {row}")?;
+            write!(f, ", {unit} {row}")?;
         }
         if let Some(column) = &self.column {
             write!(f, ", column `{column}`")?;
