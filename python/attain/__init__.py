@@ -103,6 +103,7 @@ def _pupil_table(
     estimates: "Union[None, str, os.PathLike[str]]" = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from pupils."""
     if phase is not None and not isinstance(phase, str):
@@ -121,6 +122,7 @@ def _pupil_table(
         _las(la),
         _estimates(estimates),
         *_progress(progress_sd, progress_bands),
+        _disclosure(disclosure),
     )
     for note in notes:
         # What the core decided or could not find (national figures chosen
@@ -158,6 +160,13 @@ def _progress(progress_sd: Union[str, float], progress_bands: str) -> "tuple[str
     return str(progress_sd), progress_bands
 
 
+def _disclosure(disclosure: str) -> str:
+    """``"publish"`` (primary and secondary suppression, the default) or ``"secure"`` (primary only)."""
+    if disclosure not in ("publish", "secure"):
+        raise UsageError(f"disclosure: expected \"publish\" or \"secure\", got {disclosure!r}")
+    return disclosure
+
+
 def _levels(levels: Optional[Sequence[str]]) -> "Optional[list[str]]":
     """Levels as a list (``"la,school"`` or a sequence), or None for the core's default."""
     if levels is None:
@@ -184,13 +193,14 @@ def gaps(
     estimates: "Union[None, str, os.PathLike[str]]" = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table: the same table as ``attain gaps``. Progress measures (``ks4.p8``,
     ``ks2.read_progress``, ``ks2.mat_progress``) are scored with ``estimates`` (``"dfe"`` or a file), else
     with estimates from the national pupils."""
     return _pupil_table(
         "gaps", pupils, phase, national_pupils, national, levels, min_cohort, groups, None, neighbours, la,
-        estimates, progress_sd, progress_bands,
+        estimates, progress_sd, progress_bands, disclosure,
     )
 
 
@@ -212,6 +222,7 @@ def trends(
     estimates: "Union[None, str, os.PathLike[str]]" = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The trends table: the same table as ``attain trends``, from pupils or from published tables."""
     if not isinstance(significant, bool):
@@ -223,13 +234,13 @@ def trends(
             raise UsageError(f"phase: expected one phase for pupils, got {phase!r}")
         return _pupil_table(
             "trends", pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la,
-            estimates, progress_sd, progress_bands,
+            estimates, progress_sd, progress_bands, disclosure,
         )
     if national_pupils is not None or estimates is not None:
         raise UsageError("national_pupils and estimates go with pupils: published tables bring their own figures")
     return _published_table(
         "trends", schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours,
-        progress_sd, progress_bands,
+        progress_sd, progress_bands, disclosure,
     )
 
 
@@ -272,11 +283,12 @@ def published_gaps(
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables: the same table as ``attain gaps --schools/--published``."""
     return _published_table(
         "published_gaps", schools, published, la, year, phase, levels, min_cohort, groups, national, None, neighbours,
-        progress_sd, progress_bands,
+        progress_sd, progress_bands, disclosure,
     )
 
 
@@ -295,6 +307,7 @@ def _published_table(
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table (``significant`` is None) or the trends table from published tables."""
     schools_list = _paths(schools, "schools")
@@ -319,6 +332,7 @@ def _published_table(
         significant,
         _neighbours(neighbours),
         *_progress(progress_sd, progress_bands),
+        _disclosure(disclosure),
     )
 
 
@@ -398,6 +412,7 @@ def gaps_from_summaries(
     estimates: "Union[None, str, os.PathLike[str]]" = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table (or, with ``trends=True``, the trends table) from summaries tables: the same table as
     ``attain gaps --summaries``. Several tables (partitions, years, councils) add up by key."""
@@ -421,6 +436,7 @@ def gaps_from_summaries(
         bool(significant) if trends else None,
         _estimates(estimates),
         *_progress(progress_sd, progress_bands),
+        _disclosure(disclosure),
     )
     for note in notes:
         warnings.warn(f"attain.gaps_from_summaries: {note}", stacklevel=2)

@@ -68,6 +68,7 @@ def gaps(
     estimates: Union[None, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table: one row per (phase, year, level, unit, measure, group), as ``attain gaps`` writes it.
 
@@ -92,8 +93,11 @@ def gaps(
         progress_sd: the SD of progress intervals (score +/- 1.96 x SD / sqrt(n)): ``"national"`` (the
             published SD with published estimates, else the national pupils'), ``"unit"`` (each unit's own)
             or a number.
-        progress_bands: ``"dfe"`` (DfE's rule, threshold 0.5), ``"dfe:THRESHOLD"`` or ``"percentile"``
-            (national quintiles of the level's units): the ``progress_band`` column.
+        progress_bands: ``"dfe"`` (DfE's rule, threshold 0.5 for Progress 8), ``"dfe:THRESHOLD"`` or
+            ``"percentile"`` (national quintiles of the level's units): the ``progress_band`` column.
+        disclosure: ``"publish"`` (the default: primary and secondary suppression, withheld cells' counts hidden,
+            so that no withheld figure can be worked out by subtraction) or ``"secure"`` (primary suppression
+            only, every count shown, for use inside a secure setting).
 
     With neither ``national_pupils`` nor ``national``, the pupils are taken to be the whole national cohort.
 
@@ -143,6 +147,7 @@ def gaps_from_summaries(
     estimates: Union[None, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table (or the trends table, ``trends=True``) from summaries tables, as ``attain gaps
     --summaries`` writes it; several tables add up by key, and the result equals the table from the pupils."""
@@ -165,6 +170,7 @@ def trends(
     estimates: Union[None, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The trends table, as ``attain trends`` writes it: every unit, measure and group against the unit's
     previous year, from pupils (``pupils``, with ``national_pupils`` or ``national``) or from published
@@ -192,6 +198,7 @@ def published_gaps(
     neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
     progress_sd: Union[str, float] = "national",
     progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """The gap table from DfE's published tables, as ``attain gaps --schools/--published`` writes it.
 

@@ -72,6 +72,7 @@ def gaps(
     estimates: Optional[str],
     progress_sd: str,
     progress_bands: str,
+    disclosure: str,
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def published_gaps(
     schools: List[str],
@@ -87,6 +88,7 @@ def published_gaps(
     neighbours: Optional[str],
     progress_sd: str,
     progress_bands: str,
+    disclosure: str,
 ) -> pl.DataFrame: ...
 def read_published(
     schools: List[str], published: List[str], year: Optional[int]
@@ -113,6 +115,7 @@ def gaps_from_summaries(
     estimates: Optional[str],
     progress_sd: str,
     progress_bands: str,
+    disclosure: str,
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def read_pupils(pupils: Union[str, pl.DataFrame], phase: Optional[str]) -> pl.DataFrame: ...
 def synth(phase: str, scale: str, la: int, years: List[int], seed: int) -> Tuple[pl.DataFrame, pl.DataFrame]: ...

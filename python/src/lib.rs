@@ -210,6 +210,7 @@ impl PupilJob {
         la: Vec<u16>,
         estimates: Option<String>,
         progress: ProgressOptions,
+        disclosure: attain::disclosure::Disclosure,
     ) -> attain::Result<PupilJob> {
         if national_pupils.is_some() && national.is_some() {
             return Err(Error::Usage(
@@ -257,7 +258,8 @@ impl PupilJob {
         .with_progress(ProgressOptions {
             estimates: Some(std::sync::Arc::new(estimates)),
             ..progress
-        });
+        })
+        .with_disclosure(disclosure);
         Ok(PupilJob {
             local,
             national,
@@ -271,7 +273,7 @@ impl PupilJob {
 /// and the note the core gives when it had to choose the national figures
 /// itself (the Python layer turns it into a warning).
 #[pyfunction]
-#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la, estimates, progress_sd, progress_bands))]
+#[pyo3(signature = (pupils, phase, national_pupils, national, levels, min_cohort, groups, significant, neighbours, la, estimates, progress_sd, progress_bands, disclosure))]
 #[allow(clippy::too_many_arguments)]
 fn gaps(
     py: Python<'_>,
@@ -288,6 +290,7 @@ fn gaps(
     estimates: Option<String>,
     progress_sd: String,
     progress_bands: String,
+    disclosure: String,
 ) -> PyResult<(PyDataFrame, Vec<String>)> {
     let phase: Option<Phase> = parse(phase)?;
     let pupils = Table::from_py(pupils)?;
@@ -308,6 +311,7 @@ fn gaps(
             la,
             estimates,
             progress_options(&progress_sd, &progress_bands)?,
+            attain::disclosure::Disclosure::parse(&disclosure)?,
         )?;
         let comparison = attain::gaps::Comparison::new(&job.local, &job.national)?;
         let mut notes: Vec<String> = job.notes.clone();
@@ -331,7 +335,7 @@ fn gaps(
 /// The gap table (`significant` is None) or the trends table from
 /// published tables.
 #[pyfunction]
-#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours, progress_sd, progress_bands))]
+#[pyo3(signature = (schools, published, la, year, phase, levels, min_cohort, groups, national, significant, neighbours, progress_sd, progress_bands, disclosure))]
 #[allow(clippy::too_many_arguments)]
 fn published_gaps(
     py: Python<'_>,
@@ -348,6 +352,7 @@ fn published_gaps(
     neighbours: Option<String>,
     progress_sd: String,
     progress_bands: String,
+    disclosure: String,
 ) -> PyResult<PyDataFrame> {
     let phases: Option<Vec<Phase>> = phase
         .map(|names| {
@@ -375,7 +380,8 @@ fn published_gaps(
             )
             .with_neighbours(neighbours.as_deref().map(Neighbours::choose).transpose()?)
             .with_las(la)
-            .with_progress(progress_options(&progress_sd, &progress_bands)?),
+            .with_progress(progress_options(&progress_sd, &progress_bands)?)
+            .with_disclosure(attain::disclosure::Disclosure::parse(&disclosure)?),
             national: national.map(|table| table.national_figures()).transpose()?,
         };
         match significant {
@@ -459,7 +465,7 @@ fn summarise(
 /// The gap table (`significant` None) or the trends table from summaries
 /// tables, every phase they hold, and the notes for warnings.
 #[pyfunction]
-#[pyo3(signature = (summaries, national_summaries, national, levels, min_cohort, groups, neighbours, la, significant, estimates, progress_sd, progress_bands))]
+#[pyo3(signature = (summaries, national_summaries, national, levels, min_cohort, groups, neighbours, la, significant, estimates, progress_sd, progress_bands, disclosure))]
 #[allow(clippy::too_many_arguments)]
 fn gaps_from_summaries(
     py: Python<'_>,
@@ -475,6 +481,7 @@ fn gaps_from_summaries(
     estimates: Option<String>,
     progress_sd: String,
     progress_bands: String,
+    disclosure: String,
 ) -> PyResult<(PyDataFrame, Vec<String>)> {
     let local = summaries
         .iter()
@@ -510,7 +517,8 @@ fn gaps_from_summaries(
                 .transpose()?
                 .map(std::sync::Arc::new),
             ..progress_options(&progress_sd, &progress_bands)?
-        });
+        })
+        .with_disclosure(attain::disclosure::Disclosure::parse(&disclosure)?);
         let none = Estimates::none();
         let mut notes = Vec::new();
         let mut table: Option<DataFrame> = None;

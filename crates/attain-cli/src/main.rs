@@ -173,6 +173,11 @@ struct GapsArgs {
     /// Withhold values computed from fewer pupils than this (0 = off).
     #[arg(long, default_value_t = 6)]
     min_cohort: u64,
+    /// publish (default): primary and secondary suppression, withheld
+    /// cells' counts hidden, safe to publish; secure: primary suppression
+    /// only, every count shown, for use inside a secure setting.
+    #[arg(long, default_value = "publish")]
+    disclosure: String,
     /// Progress estimates: dfe (DfE's Progress 8 estimates for 2022-2024,
     /// shipped) or an estimates table (measure, year, prior_low,
     /// prior_high, estimate, sd). Default: from the national pupils, or a
@@ -356,7 +361,8 @@ fn gap_options(args: &GapsArgs, default_levels: &[Level]) -> Result<GapOptions> 
         sd: attain::progress::ProgressSd::parse(&args.progress_sd)?,
         bands: attain::progress::Bands::parse(&args.progress_bands)?,
         estimates: None,
-    }))
+    })
+    .with_disclosure(attain::disclosure::Disclosure::parse(&args.disclosure)?))
 }
 
 /// Where the gap table is written, and how.

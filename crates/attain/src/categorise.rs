@@ -963,6 +963,8 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                     Some(n) if gaps.suppressed[i] => {
                         format!("too few pupils to judge ({n} pupils, figure withheld)")
                     }
+                    // Published tables hide a withheld figure's count too.
+                    None if gaps.suppressed[i] => "figure withheld to protect a small group (too few pupils, or so that another withheld figure cannot be worked out from it)".to_owned(),
                     Some(0) => "no pupils".to_owned(),
                     _ => "no figure".to_owned(),
                 };

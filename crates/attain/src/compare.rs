@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::disclosure::{Disclosure, Withheld};
 use crate::error::{Error, Result};
 use crate::geography::{Level, Unit};
 use crate::groupings::Groupings;
@@ -43,6 +44,8 @@ pub struct GapOptions {
     pub las: Vec<u16>,
     /// Progress intervals and bands.
     pub progress: ProgressOptions,
+    /// Secondary suppression and counts (see [`crate::disclosure`]).
+    pub disclosure: Disclosure,
 }
 
 impl Default for GapOptions {
@@ -54,6 +57,7 @@ impl Default for GapOptions {
             neighbours: None,
             las: Vec::new(),
             progress: ProgressOptions::default(),
+            disclosure: Disclosure::default(),
         }
     }
 }
@@ -92,6 +96,12 @@ impl GapOptions {
     /// Reports only these LAs (and their schools); empty for every LA.
     pub fn with_las(mut self, las: Vec<u16>) -> Self {
         self.las = las;
+        self
+    }
+
+    /// Sets the disclosure mode (see [`crate::disclosure`]).
+    pub fn with_disclosure(mut self, disclosure: Disclosure) -> Self {
+        self.disclosure = disclosure;
         self
     }
 
@@ -263,6 +273,11 @@ pub struct Engine {
     /// Each measure's interval rule.
     pub intervals: Vec<IntervalRule>,
     pub bands: Bands,
+    /// Cells withheld by primary and secondary suppression, when the
+    /// disclosure mode is `publish`; `None` for primary suppression alone.
+    pub withheld: Option<Arc<Withheld>>,
+    /// Hide the counts of withheld cells (`publish` mode).
+    pub hide_counts: bool,
 }
 
 /// Every unit's value nationally, per level and row, ascending, for
@@ -407,6 +422,8 @@ impl Engine {
             published,
             intervals: Vec::new(),
             bands: Bands::default(),
+            withheld: None,
+            hide_counts: false,
         }
         .with_progress_sd(|_| None, Bands::default())
     }
@@ -448,7 +465,8 @@ impl Engine {
     /// One row's figures for a unit. The suppression rule lives here, once:
     /// a side with fewer than `min_cohort` pupils (and a value) is withheld,
     /// with every figure computed from it.
-    pub fn figures(&self, pool: &[Pooled], row: usize) -> Figures {
+    pub fn figures(&self, unit: &Pool, row: usize) -> Figures {
+        let pool = unit.figures;
         let (index, group) = self.rows[row];
         let kind = self.measures[index].kind();
         let rule = self.intervals[index];
@@ -460,8 +478,14 @@ impl Engine {
         let comparison = comparison_pool.map(|c| c.side(kind, rule));
         let withholds =
             |side: &Side| self.suppression.withholds(side.n.unwrap_or(0)) && side.value.is_some();
-        let member_withheld = withholds(&member);
-        let comparison_withheld = comparison.as_ref().is_some_and(withholds);
+        let secondary = |population: Population| {
+            self.withheld
+                .as_ref()
+                .is_some_and(|w| w.contains(unit.level, unit.unit, index, population))
+        };
+        let member_withheld = withholds(&member) || secondary(group.members());
+        let comparison_withheld =
+            comparison.as_ref().is_some_and(withholds) || group.comparison().is_some_and(secondary);
         let member_value = member.value.filter(|_| !member_withheld);
         let comparison_value = comparison
             .and_then(|c| c.value)
@@ -495,9 +519,16 @@ impl Engine {
     /// A row's members' value for a unit, after suppression, without the
     /// intervals [`Engine::figures`] computes: what ranks and neighbour
     /// averages need of every unit in England.
-    pub fn value(&self, pool: &[Pooled], row: usize) -> Option<f64> {
+    pub fn value(&self, unit: &Pool, row: usize) -> Option<f64> {
         let (index, group) = self.rows[row];
-        let member = pool[slot(index, group.members())];
+        let member = unit.figures[slot(index, group.members())];
+        if self
+            .withheld
+            .as_ref()
+            .is_some_and(|w| w.contains(unit.level, unit.unit, index, group.members()))
+        {
+            return None;
+        }
         let kind = self.measures[index].kind();
         let (n, value) = match member.shown {
             Some(shown) if member.summary.n(kind) == 0 => shown,
@@ -509,11 +540,65 @@ impl Engine {
         value.filter(|_| !self.suppression.withholds(n.unwrap_or(0)))
     }
 
+    /// A cell as a table shows it: its count, whether it has a value, and
+    /// whether primary suppression withholds it (see
+    /// [`crate::disclosure::Layout`]).
+    pub fn cell(
+        &self,
+        pool: &[Pooled],
+        index: usize,
+        population: Population,
+    ) -> (Option<u64>, bool, bool) {
+        let figure = pool[slot(index, population)];
+        let kind = self.measures[index].kind();
+        let (n, value) = match figure.shown {
+            Some(shown) if figure.summary.n(kind) == 0 => shown,
+            _ => (
+                Some(figure.summary.n(kind)),
+                figure.value.or_else(|| figure.summary.value(kind)),
+            ),
+        };
+        let withheld = self.suppression.withholds(n.unwrap_or(0)) && value.is_some();
+        (n, value.is_some(), withheld)
+    }
+
+    /// Records every cell a unit's rows show.
+    pub fn add_to_layout(&self, layout: &mut crate::disclosure::Layout, pool: &Pool) {
+        for &(index, group) in &self.rows {
+            for population in std::iter::once(group.members()).chain(group.comparison()) {
+                let (n, has_value, withheld) = self.cell(pool.figures, index, population);
+                layout.add(
+                    (pool.level, pool.unit, index as u8, population),
+                    n,
+                    has_value,
+                    withheld,
+                );
+            }
+        }
+    }
+
+    /// Whether England's figure of a measure and population is withheld
+    /// (a small group in a small nation): the national columns hide it.
+    fn national_withheld(&self, index: usize, population: Population) -> bool {
+        self.withheld
+            .as_ref()
+            .is_some_and(|w| w.contains(Level::National, Unit::England, index, population))
+    }
+
     /// A unit's rows.
     pub fn push_unit(&self, out: &mut Rows, pool: &Pool) {
         for (row, &(index, group)) in self.rows.iter().enumerate() {
             let measure = self.measures[index];
-            let f = self.figures(pool.figures, row);
+            let mut f = self.figures(pool, row);
+            if self.national_withheld(index, group.members()) {
+                f.national_member = None;
+            }
+            if group
+                .comparison()
+                .is_some_and(|c| self.national_withheld(index, c))
+            {
+                f.national_comparison = None;
+            }
             let national_gap = f
                 .comparison
                 .and(f.national_member)
@@ -525,12 +610,20 @@ impl Engine {
             out.unit.push(pool.unit);
             out.measure.push(measure.index() as u8);
             out.group.push(group as u8);
-            out.n_member.append_option(f.n_member.map(|n| n as i64));
+            let hide = |withheld: bool| withheld && self.hide_counts;
+            out.n_member.append_option(
+                f.n_member
+                    .filter(|_| !hide(f.member_withheld))
+                    .map(|n| n as i64),
+            );
             out.value_member.append_option(f.value_member);
             out.ci_low.append_option(f.interval.map(|i| i.low));
             out.ci_high.append_option(f.interval.map(|i| i.high));
-            out.n_comparison
-                .append_option(f.n_comparison.map(|n| n as i64));
+            out.n_comparison.append_option(
+                f.n_comparison
+                    .filter(|_| !hide(f.comparison_withheld))
+                    .map(|n| n as i64),
+            );
             out.value_comparison.append_option(f.value_comparison);
             out.gap.append_option(f.gap);
             out.gap_ci_low.append_option(f.gap_interval.map(|i| i.low));
@@ -548,7 +641,8 @@ impl Engine {
             out.gap_vs_national_gap
                 .append_option(f.gap.zip(national_gap).map(|(g, n)| g - n));
             out.suppressed.append_value(f.suppressed());
-            let national_all = self.national_all[row];
+            let national_all =
+                self.national_all[row].filter(|_| !self.national_withheld(index, Population::All));
             let flag = |national| {
                 (pool.level != Level::National)
                     .then(|| against(f.interval, national))

@@ -19,7 +19,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 pub use crate::compare::GapOptions;
+use std::sync::Arc;
+
 use crate::compare::{slot, Engine, NeighbourFigures, Pool, Pooled, Ranks};
+use crate::disclosure::{Disclosure, Layout, Withheld};
 use crate::error::{Error, Result};
 use crate::geography::{Level, Unit};
 use crate::groupings::Groupings;
@@ -195,7 +198,7 @@ impl<'a> Comparison<'a> {
             let index = measures.iter().position(|m| std::ptr::eq(*m, measure))?;
             self.national_rows?.sd_of(year, index)
         };
-        Ok(Engine::new(
+        let mut engine = Engine::new(
             self.local.phase,
             year,
             measures.clone(),
@@ -207,7 +210,91 @@ impl<'a> Comparison<'a> {
         .with_progress_sd(
             |measure| options.progress.sd(measure, year, national_sd(measure)),
             options.progress.bands,
-        ))
+        );
+        if options.disclosure == Disclosure::Publish && options.suppression.min_cohort > 0 {
+            engine.withheld = Some(Arc::new(self.withheld(&engine, options)?));
+            engine.hide_counts = true;
+        }
+        Ok(engine)
+    }
+
+    /// The cells a year's table withholds, primary and secondary (see
+    /// [`crate::disclosure`]): every cell the table shows, with the units
+    /// each LA, alliance, neighbour group and England adds up.
+    pub fn withheld(&self, engine: &Engine, options: &GapOptions) -> Result<Withheld> {
+        let year = engine.year;
+        let mut layout = Layout::default();
+        self.map_units(
+            engine,
+            options,
+            From::Local,
+            |_| Layout::default(),
+            |part, pool| engine.add_to_layout(part, pool),
+            |_, parts| {
+                for part in parts {
+                    layout.known.extend(part.known);
+                    layout.primary.extend(part.primary);
+                    layout.units.extend(part.units);
+                }
+                Ok(())
+            },
+        )?;
+        let mut schools_of_la: FxHashMap<u16, Vec<u32>> = FxHashMap::default();
+        for cell in self.local.cells.iter().filter(|c| c.place.year == year) {
+            schools_of_la
+                .entry(cell.place.la_code)
+                .or_default()
+                .push(cell.place.urn);
+        }
+        for urns in schools_of_la.values_mut() {
+            urns.sort_unstable();
+            urns.dedup();
+        }
+        let national = self.national_rows.unwrap_or(self.local);
+        let mut every_la: Vec<u16> = national
+            .cells
+            .iter()
+            .filter(|c| c.place.year == year)
+            .map(|c| c.place.la_code)
+            .collect();
+        every_la.sort_unstable();
+        every_la.dedup();
+        let schools = |urns: &mut dyn Iterator<Item = u32>| -> Vec<(Level, Unit)> {
+            urns.map(|urn| (Level::School, Unit::School(urn))).collect()
+        };
+        let shown: Vec<(Level, Unit)> = layout.units.keys().copied().collect();
+        for (level, unit) in shown {
+            let members = match unit {
+                Unit::La(la) => schools(&mut schools_of_la.get(&la).into_iter().flatten().copied()),
+                Unit::Alliance(group) => {
+                    let groupings = options.groupings.as_deref();
+                    schools(
+                        &mut schools_of_la.values().flatten().copied().filter(|&urn| {
+                            groupings.is_some_and(|g| g.of_school(urn).contains(&group))
+                        }),
+                    )
+                }
+                Unit::Neighbours(la) => options
+                    .neighbours
+                    .as_deref()
+                    .map(|n| n.of(la).iter().map(|&l| (Level::La, Unit::La(l))).collect())
+                    .unwrap_or_default(),
+                // Published national figures cover LAs the data lacks (LA 0
+                // stands for them): no exact relation.
+                Unit::England => every_la
+                    .iter()
+                    .map(|&l| (Level::La, Unit::La(l)))
+                    .chain(
+                        self.national_rows
+                            .is_none()
+                            .then_some((Level::La, Unit::La(0))),
+                    )
+                    .collect(),
+                Unit::Region(_) | Unit::School(_) => continue,
+            };
+            layout.aggregates.push(((level, unit), members));
+        }
+        Ok(crate::disclosure::decide(&layout))
     }
 
     /// What an analyst should know about a year's progress intervals: a
@@ -257,7 +344,7 @@ impl<'a> Comparison<'a> {
             |_| Vec::new(),
             |part: &mut Vec<(Level, Vec<Option<f64>>)>, pool| {
                 let values = (0..engine.rows.len())
-                    .map(|row| engine.value(pool.figures, row))
+                    .map(|row| engine.value(pool, row))
                     .collect();
                 part.push((pool.level, values));
             },
@@ -457,7 +544,7 @@ impl<'a> Comparison<'a> {
             |_| Vec::new(),
             |part: &mut Vec<(Unit, Vec<Option<f64>>)>, pool| {
                 let row_values = (0..engine.rows.len())
-                    .map(|row| engine.value(pool.figures, row))
+                    .map(|row| engine.value(pool, row))
                     .collect();
                 part.push((pool.unit, row_values));
             },

@@ -105,6 +105,7 @@
 pub mod categorise;
 pub mod compare;
 pub mod datasets;
+pub mod disclosure;
 pub mod error;
 pub mod gap_index;
 pub mod gaps;

@@ -352,7 +352,7 @@ fn push_trend(
 fn keep(engine: &Engine, pool: &Pool) -> Vec<Option<Kept>> {
     let mut kept = vec![None; engine.measures.len() * Group::ALL.len()];
     for (row, &(measure, group)) in engine.rows.iter().enumerate() {
-        kept[key(measure, group)] = Some(Kept::of(&engine.figures(pool.figures, row)));
+        kept[key(measure, group)] = Some(Kept::of(&engine.figures(pool, row)));
     }
     kept
 }

@@ -47,11 +47,15 @@ pub fn load(csv: &str) -> PupilTable {
     PupilTable::read(&path, None).unwrap()
 }
 
+/// The gap table with primary suppression only (`secure` disclosure): what
+/// these tests pin is the primary rule; `tests/adversary.rs` checks the
+/// published default.
 pub fn compute(pupils: &PupilTable, national: National, min_cohort: u64) -> GapTable {
     let options = GapOptions {
         levels: Level::ALL.to_vec(),
         suppression: Suppression { min_cohort },
         groupings: None,
+        disclosure: attain::disclosure::Disclosure::Secure,
         ..GapOptions::default()
     };
     rows(attain::gaps(pupils, &national, &options)).unwrap()

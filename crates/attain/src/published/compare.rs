@@ -38,12 +38,14 @@
 //! no spread); a rate's interval uses the recovered count.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Area, Figure, FigureKey, Published, School};
 use crate::compare::{slot, Beside, Engine, GapOptions, NeighbourFigures, Pool, Pooled};
+use crate::disclosure::{Disclosure, Layout, Withheld};
 use crate::error::{Error, Result};
 use crate::geography::{Level, Region, Unit};
 use crate::groups::Population;
@@ -327,6 +329,10 @@ pub fn visit_units(
         let size = engine.measures.len() * Population::ALL.len();
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
+        if gap.disclosure == Disclosure::Publish && gap.suppression.min_cohort > 0 {
+            engine.withheld = Some(Arc::new(withheld(&engine, &year, published, options)));
+            engine.hide_counts = true;
+        }
         // Every LA and school, whatever LAs are reported: for national
         // ranks and neighbour averages.
         let every_la = PublishedOptions {
@@ -395,6 +401,101 @@ pub fn visit_units(
     Ok(())
 }
 
+/// The cells a year's table withholds, primary and secondary (see
+/// [`crate::disclosure`]): every cell the table shows, with the schools each
+/// pooled LA or alliance adds up, the LAs of each region, neighbour group
+/// and England.
+fn withheld(
+    engine: &Engine,
+    year: &Year,
+    published: &Published,
+    options: &PublishedOptions,
+) -> Withheld {
+    let size = engine.measures.len() * Population::ALL.len();
+    let mut pooled = vec![Pooled::default(); size];
+    let mut beside = vec![Beside::default(); size];
+    let mut layout = Layout::default();
+    let mut every_la: Vec<u16> = Vec::new();
+    for &level in &options.gap.levels {
+        for (unit, members) in units(year, level, published, options) {
+            fill_unit(engine, year, &members, published, &mut pooled, &mut beside);
+            engine.add_to_layout(
+                &mut layout,
+                &Pool {
+                    level,
+                    unit,
+                    figures: &pooled,
+                    beside: None,
+                },
+            );
+            if let Unit::La(la) = unit {
+                every_la.push(la);
+            }
+            if let Members::Pooled { schools, .. } = &members {
+                let parts = schools
+                    .iter()
+                    .filter_map(|area| match area {
+                        Area::School(school) => Some((Level::School, Unit::School(school.urn))),
+                        _ => None,
+                    })
+                    .collect();
+                layout.aggregates.push(((level, unit), parts));
+            }
+        }
+    }
+    // England and regions add up every LA, reported or not; an LA the
+    // files do not have is an unknown a reader cannot subtract (LA 0 stands
+    // for it), so a relation is exact only when the files hold every LA.
+    let every = PublishedOptions {
+        gap: GapOptions {
+            las: Vec::new(),
+            ..options.gap.clone()
+        },
+        national: options.national.clone(),
+    };
+    every_la.extend(
+        units(year, Level::La, published, &every)
+            .into_iter()
+            .filter_map(|(unit, _)| match unit {
+                Unit::La(la) => Some(la),
+                _ => None,
+            }),
+    );
+    every_la.sort_unstable();
+    every_la.dedup();
+    let complete = every_la.len() >= ALL_ENGLAND_LAS;
+    let las = |keep: &dyn Fn(u16) -> bool, complete: bool| -> Vec<(Level, Unit)> {
+        let mut members: Vec<(Level, Unit)> = every_la
+            .iter()
+            .filter(|&&la| keep(la))
+            .map(|&la| (Level::La, Unit::La(la)))
+            .collect();
+        if !complete {
+            members.push((Level::La, Unit::La(0)));
+        }
+        members
+    };
+    let shown: Vec<(Level, Unit)> = layout.units.keys().copied().collect();
+    for (level, unit) in shown {
+        let members = match unit {
+            Unit::England => las(&|_| true, complete),
+            Unit::Region(region) => las(
+                &|la| published.la_regions.get(&la) == Some(&region),
+                complete,
+            ),
+            Unit::Neighbours(la) => options
+                .gap
+                .neighbours
+                .as_deref()
+                .map(|n| n.of(la).iter().map(|&l| (Level::La, Unit::La(l))).collect())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        layout.aggregates.push(((level, unit), members));
+    }
+    crate::disclosure::decide(&layout)
+}
+
 /// Every unit of a level (whatever LAs are reported, as `every_la` asks),
 /// with the LA it is in and its value for each row: what ranks and
 /// neighbour averages are made of.
@@ -417,8 +518,14 @@ fn every_unit_value(
                 _ => None,
             };
             fill_unit(engine, year, &members, published, &mut pooled, &mut beside);
+            let pool = Pool {
+                level,
+                unit,
+                figures: &pooled,
+                beside: None,
+            };
             let values = (0..engine.rows.len())
-                .map(|row| engine.value(&pooled, row))
+                .map(|row| engine.value(&pool, row))
                 .collect();
             (unit, la, values)
         })
