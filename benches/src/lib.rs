@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use attain::report::{write_file, Format};
+use attain::output::{write_file, Format};
 use attain::synth::{synthesise, Scale, SynthOptions};
 use attain::Phase;
 

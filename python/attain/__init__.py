@@ -52,6 +52,8 @@ __all__ = [
     "published_gaps",
     "read_published",
     "read_pupils",
+    "report",
+    "Report",
     "summarise",
     "synth",
     "targets",
@@ -597,3 +599,75 @@ def targets(
         la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates
     )
     return _attain.targets(os.fspath(targets), gap_table)
+
+
+class Report:
+    """The council evaluation report: renders in Jupyter, saves as HTML or Markdown."""
+
+    def __init__(self, html: str, markdown: str) -> None:
+        #: One self-contained HTML page.
+        self.html = html
+        #: The same content as Markdown, for committee papers.
+        self.markdown = markdown
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def save(self, path: "Union[str, os.PathLike[str]]") -> None:
+        """Writes the report: Markdown for a ``.md`` path, else HTML."""
+        text = self.markdown if os.fspath(path).endswith(".md") else self.html
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+
+
+def report(
+    *,
+    la: int,
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: "Union[None, str, os.PathLike[str]]" = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    rules: "Union[None, str, os.PathLike[str]]" = None,
+    ofsted: "Union[None, str, os.PathLike[str]]" = None,
+    targets: "Union[None, str, os.PathLike[str]]" = None,
+    min_cohort: int = 6,
+    estimates: "Union[None, str, os.PathLike[str]]" = None,
+) -> Report:
+    """The council evaluation report of an LA, as ``attain report`` writes it: headlines, every phase's gaps,
+    trends, progress, alliances, the Ofsted profile, categorisation and targets. The object renders in Jupyter
+    and saves to a file (``.save("report.html")`` or ``.md``)."""
+    if isinstance(la, bool) or not isinstance(la, int):
+        raise UsageError(f"la: expected the three-digit code of the LA reported, got {la!r}")
+    _las(la)
+    _check_min_cohort(min_cohort)
+    gap_table, trend_table = _gap_and_trend_tables(
+        la, pupils, data, schools, published, None if schools is None else year, national, national_pupils, groups,
+        min_cohort, estimates,
+    )
+    sources = []
+    if data is not None:
+        sources.append(f"{os.fspath(data)} (a dataset folder)")
+    for value, what in [(pupils, "pupil tables"), (schools, "DfE school performance tables (Open Government Licence v3.0)"),
+                        (published, "DfE LA-level tables (Open Government Licence v3.0)"), (ofsted, "Ofsted inspection outcomes"),
+                        (rules, "categorisation rules"), (targets, "targets")]:
+        if isinstance(value, (str, os.PathLike)):
+            sources.append(f"{os.fspath(value)} ({what})")
+    html, markdown = _attain.report(
+        gap_table,
+        trend_table,
+        la,
+        year,
+        None if rules is None else os.fspath(rules),
+        None if ofsted is None else os.fspath(ofsted),
+        None if groups is None else _table(groups, "groups"),
+        None if targets is None else os.fspath(targets),
+        int(min_cohort),
+        "publish",
+        sources,
+        [],
+    )
+    return Report(html, markdown)

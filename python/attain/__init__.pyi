@@ -35,6 +35,8 @@ __all__ = [
     "published_gaps",
     "read_published",
     "read_pupils",
+    "report",
+    "Report",
     "summarise",
     "synth",
     "targets",
@@ -312,3 +314,33 @@ def targets(
 ) -> pl.DataFrame:
     """Targets (``unit, measure, group, year, target[, level]``) judged against the gap table: ``met``,
     ``not_met``, ``too_close_to_call`` (the target inside the 95% interval) or ``not_judged`` (with the reason)."""
+
+class Report:
+    """The council evaluation report: renders in Jupyter (``_repr_html_``) and saves as HTML or Markdown."""
+
+    html: str
+    markdown: str
+    def __init__(self, html: str, markdown: str) -> None: ...
+    def _repr_html_(self) -> str: ...
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes the report: Markdown for a ``.md`` path, else HTML."""
+
+def report(
+    *,
+    la: int,
+    pupils: Union[None, TableLike, Sequence[TableLike]] = None,
+    data: Union[None, str, "os.PathLike[str]"] = None,
+    schools: Optional[PathsLike] = None,
+    published: Optional[PathsLike] = None,
+    year: Optional[int] = None,
+    national: Optional[TableLike] = None,
+    national_pupils: Optional[TableLike] = None,
+    groups: Optional[TableLike] = None,
+    rules: Union[None, str, "os.PathLike[str]"] = None,
+    ofsted: Union[None, str, "os.PathLike[str]"] = None,
+    targets: Union[None, str, "os.PathLike[str]"] = None,
+    min_cohort: int = 6,
+    estimates: Union[None, str, "os.PathLike[str]"] = None,
+) -> Report:
+    """The council evaluation report of an LA (``attain report``): a self-contained, accessible HTML page, and the
+    same content as Markdown."""

@@ -28,6 +28,7 @@ __all__ = [
     "ofsted_profile",
     "categorise",
     "targets",
+    "report",
     "__version__",
 ]
 
@@ -132,3 +133,17 @@ def categorise(
     la: List[int],
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def targets(targets: str, gaps: pl.DataFrame) -> pl.DataFrame: ...
+def report(
+    gaps: pl.DataFrame,
+    trends: Optional[pl.DataFrame],
+    la: int,
+    year: Optional[int],
+    rules: Optional[str],
+    ofsted: Optional[str],
+    groups: Optional[Union[str, pl.DataFrame]],
+    targets: Optional[str],
+    min_cohort: int,
+    disclosure: str,
+    sources: List[str],
+    notes: List[str],
+) -> Tuple[str, str]: ...

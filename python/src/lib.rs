@@ -662,6 +662,75 @@ fn targets(py: Python<'_>, targets: String, gaps: PyDataFrame) -> PyResult<PyDat
     .map_err(to_py)
 }
 
+/// The council evaluation report of an LA from its gap and trends tables:
+/// (HTML, Markdown).
+#[pyfunction]
+#[pyo3(signature = (gaps, trends, la, year, rules, ofsted, groups, targets, min_cohort, disclosure, sources, notes))]
+#[allow(clippy::too_many_arguments)]
+fn report(
+    py: Python<'_>,
+    gaps: PyDataFrame,
+    trends: Option<PyDataFrame>,
+    la: u16,
+    year: Option<u16>,
+    rules: Option<String>,
+    ofsted: Option<String>,
+    groups: Option<&Bound<'_, PyAny>>,
+    targets: Option<String>,
+    min_cohort: u64,
+    disclosure: String,
+    sources: Vec<String>,
+    notes: Vec<String>,
+) -> PyResult<(String, String)> {
+    let groups = groups.map(Table::from_py).transpose()?;
+    py.detach(move || {
+        let rules = match rules {
+            Some(path) => attain::categorise::Rules::read(path)?,
+            None => attain::categorise::Rules::default_rules(),
+        };
+        let inspections = ofsted
+            .map(|path| attain::ofsted::Inspections::read(path.as_ref()))
+            .transpose()?;
+        let groupings = groups.map(|table| table.groupings()).transpose()?;
+        let trends = trends.map(|t| t.0);
+        let evidence = attain::categorise::Evidence::new(
+            &gaps.0,
+            trends.as_ref(),
+            inspections.as_ref(),
+            year.or(rules.year),
+        )?;
+        let categorised =
+            attain::categorise::categorise(&rules, &evidence, &[la], groupings.as_ref());
+        let profile = inspections
+            .as_ref()
+            .map(|i| attain::ofsted::profile(i, &[la], groupings.as_ref()));
+        let targets = targets
+            .map(|path| attain::targets::judge(&attain::targets::read(&path)?, &gaps.0, &path))
+            .transpose()?;
+        let inputs = attain::report::Inputs {
+            gaps: Some(&gaps.0),
+            trends: trends.as_ref(),
+            categorised: Some(&categorised),
+            rules: Some(&rules),
+            ofsted: profile.as_deref(),
+            targets: targets.as_ref(),
+            gap_index: None,
+            notes,
+        };
+        let options = attain::report::ReportOptions {
+            la,
+            year,
+            min_cohort,
+            disclosure: attain::disclosure::Disclosure::parse(&disclosure)?,
+            sources,
+            made: attain::report::date_of(std::time::SystemTime::now()),
+        };
+        let document = attain::report::build(&inputs, &options)?;
+        Ok((document.to_html(), document.to_markdown()))
+    })
+    .map_err(to_py)
+}
+
 #[pyfunction]
 #[pyo3(signature = (pupils, phase))]
 fn read_pupils(
@@ -764,6 +833,7 @@ fn _attain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ofsted_profile, m)?)?;
     m.add_function(wrap_pyfunction!(categorise, m)?)?;
     m.add_function(wrap_pyfunction!(targets, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(summarise, m)?)?;
     m.add_function(wrap_pyfunction!(gap_index, m)?)?;
     m.add_function(wrap_pyfunction!(gaps_from_summaries, m)?)?;

@@ -17,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attain::report::{Format, TableWriter};
+use attain::output::{Format, TableWriter};
 use polars::prelude::*;
 
 fn main() {
@@ -54,7 +54,7 @@ fn main() {
     let (_, columns) = attain::pupils::parquet_columns(&pupils, None).expect("a pupil file");
     let input = read(&pupils, Some(columns));
     std::hint::black_box(&input);
-    let file = attain::report::create(&out).expect("writable");
+    let file = attain::output::create(&out).expect("writable");
     let mut writer = TableWriter::new(Format::Parquet, file, "floor");
     for batch in &mut batches {
         writer.write(batch).expect("written");

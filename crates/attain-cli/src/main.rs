@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use attain::report::{self, Format};
+use attain::output::{self as report, Format};
 use attain::synth::{Scale, SynthOptions};
 use attain::{Error, GapOptions, Groupings, Level, National, NationalFigures, Phase, Result};
 use clap::{Args, Parser, Subcommand};
@@ -61,6 +61,28 @@ enum Command {
     /// Judge targets for schools and alliances: met, not met, or too close
     /// to call (the target inside the 95% interval).
     Targets(TargetsArgs),
+    /// Write the council evaluation report: one self-contained HTML page
+    /// (or Markdown) with headlines, every phase's gaps, trends, progress,
+    /// alliances, the Ofsted profile, categorisation and targets.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The inputs and options of `gaps` (--data, --pupils, --schools, ...),
+    /// with --la the LA reported, --year the year (default: the latest)
+    /// and --format html or md (default: from --out, else html).
+    #[command(flatten)]
+    gaps: GapsArgs,
+    /// The council's categorisation rules; default: datasets/rules/default.toml.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Ofsted's management-information file or GIAS's establishment file.
+    #[arg(long)]
+    ofsted: Option<PathBuf>,
+    /// Targets to judge (unit, measure, group, year, target[, level]).
+    #[arg(long)]
+    targets: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -300,9 +322,22 @@ struct SynthArgs {
     out: PathBuf,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+/// Exit codes, documented in the README: scripts can tell a problem with
+/// the data from a problem with the command.
+mod exit {
+    /// The input data is not what Attain needs (a file, row, column, value).
+    pub const BAD_INPUT: u8 = 1;
+    /// The command is wrong: an unknown option or value, conflicting options
+    /// (clap's own errors exit 2 too).
+    pub const BAD_ARGUMENTS: u8 = 2;
+    /// A file cannot be opened, read or written.
+    pub const FILE: u8 = 3;
+    /// Attain itself failed (a panic): a bug to report.
+    pub const INTERNAL: u8 = 4;
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
         Command::Gaps(args) => gaps(args, Job::Gaps),
         Command::Trends(args) => gaps(
             args.gaps,
@@ -314,18 +349,50 @@ fn main() -> ExitCode {
         Command::Ofsted(args) => ofsted(args),
         Command::Categorise(args) => categorise(args),
         Command::Targets(args) => targets(args),
+        Command::Report(args) => report_command(args),
         Command::Summarise(args) => summarise(args),
         Command::GapIndex(args) => gap_index(args),
         Command::SummariesSql(args) => args.phase.parse::<Phase>().map(|phase| {
             print!("{}", attain::summaries_table::sql(phase, &args.table));
         }),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("attain: error: {error}");
-            ExitCode::FAILURE
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A panic is a bug: say so plainly, with the exit code for one. The
+    // message is kept and printed only if the panic reaches here: the
+    // library turns some panics inside polars (a damaged Parquet file) into
+    // data errors.
+    static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = PANIC.lock() {
+            *last = Some(info.to_string());
         }
+    }));
+    let outcome = std::panic::catch_unwind(|| run(cli.command));
+    if outcome.is_err() {
+        let message = PANIC
+            .lock()
+            .ok()
+            .and_then(|m| m.clone())
+            .unwrap_or_default();
+        eprintln!(
+            "attain: internal error (a bug: please report it with the command that gave it): {message}"
+        );
+    }
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            eprintln!("attain: error: {error}");
+            ExitCode::from(match error {
+                // A table polars cannot parse is bad input too.
+                Error::Invalid(_) | Error::Table { .. } => exit::BAD_INPUT,
+                Error::Usage(_) => exit::BAD_ARGUMENTS,
+                Error::Io { .. } => exit::FILE,
+            })
+        }
+        Err(_) => ExitCode::from(exit::INTERNAL),
     }
 }
 
@@ -764,6 +831,183 @@ fn targets(args: TargetsArgs) -> Result<()> {
     let (gaps, _) = gap_and_trend_tables(&args.gaps)?;
     let table = attain::targets::judge(&targets, &gaps, &args.targets.display().to_string())?;
     write_table(table, args.gaps.format.as_deref(), args.gaps.out.as_ref())
+}
+
+/// A line for the report's appendix: a file, what it is and its date.
+fn source_line(path: &std::path::Path, what: &str) -> String {
+    let dated = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(|t| format!(", file dated {}", attain::report::date_of(t)))
+        .unwrap_or_default();
+    format!("{} ({what}{dated})", path.display())
+}
+
+fn report_command(args: ReportArgs) -> Result<()> {
+    let la = args
+        .gaps
+        .la
+        .as_deref()
+        .map(attain::geography::parse_la_list)
+        .transpose()?
+        .unwrap_or_default();
+    let [la] = la[..] else {
+        return Err(Error::Usage(
+            "report needs the one LA it reports on: --la CODE".into(),
+        ));
+    };
+    let format = match (&args.gaps.format, &args.gaps.out) {
+        (Some(format), _) => format.clone(),
+        (None, Some(out)) if out.extension().is_some_and(|e| e == "md") => "md".into(),
+        _ => "html".into(),
+    };
+    if format != "html" && format != "md" {
+        return Err(Error::Usage(format!(
+            "unknown report format {format:?}: expected html or md"
+        )));
+    }
+    let Some(out) = args.gaps.out.clone() else {
+        return Err(Error::Usage(
+            "report writes a file: give --out FILE.html (or .md)".into(),
+        ));
+    };
+    let started = std::time::Instant::now();
+    // --year is the year reported; with performance tables it is also
+    // their year, as for `gaps`.
+    let year = args.gaps.year;
+    let mut gaps_args = args.gaps;
+    if gaps_args.schools.is_empty() {
+        gaps_args.year = None;
+    }
+    gaps_args.format = None;
+    gaps_args.out = None;
+    let rules = match &args.rules {
+        Some(path) => attain::categorise::Rules::read(path)?,
+        None => attain::categorise::Rules::default_rules(),
+    };
+    let inspections = args
+        .ofsted
+        .as_ref()
+        .map(|p| attain::ofsted::Inspections::read(p))
+        .transpose()?;
+    let groupings = gaps_args.groups.as_ref().map(Groupings::read).transpose()?;
+    let (gaps, trends) = gap_and_trend_tables(&gaps_args)?;
+    let evidence = attain::categorise::Evidence::new(
+        &gaps,
+        Some(&trends),
+        inspections.as_ref(),
+        year.or(rules.year),
+    )?;
+    let categorised = attain::categorise::categorise(&rules, &evidence, &[la], groupings.as_ref());
+    let profile = inspections
+        .as_ref()
+        .map(|i| attain::ofsted::profile(i, &[la], groupings.as_ref()));
+    let targets = args
+        .targets
+        .as_ref()
+        .map(|path| {
+            attain::targets::judge(
+                &attain::targets::read(path)?,
+                &gaps,
+                &path.display().to_string(),
+            )
+        })
+        .transpose()?;
+    let suppression = attain::Suppression {
+        min_cohort: gaps_args.min_cohort,
+    };
+    let gap_index = match (
+        &gaps_args.national_pupils,
+        gaps_args.pupils.as_slice(),
+        &gaps_args.national,
+    ) {
+        (Some(national), _, _) => Some(national.clone()),
+        (None, [pupils], None) if gaps_args.data.is_none() => Some(pupils.clone()),
+        _ => None,
+    }
+    .map(|path| {
+        attain::gap_index::gap_index(&[&path], None, &[Level::National, Level::La], suppression)
+    })
+    .transpose()
+    .ok()
+    .flatten();
+    let mut sources = Vec::new();
+    let mut describe = |path: &std::path::Path, what: &str| sources.push(source_line(path, what));
+    if let Some(dir) = &gaps_args.data {
+        for (phase, file) in attain::gaps::data_folder(dir, None)?.0 {
+            describe(&file, &format!("{phase} pupil table"));
+        }
+        for (name, what) in [
+            ("national.csv", "national reference figures"),
+            ("estimates.csv", "progress estimates"),
+        ] {
+            if dir.join(name).is_file() {
+                describe(&dir.join(name), what);
+            }
+        }
+    }
+    for path in &gaps_args.pupils {
+        describe(path, "pupil table");
+    }
+    for path in &gaps_args.schools {
+        describe(
+            path,
+            "DfE school performance table (Crown copyright, Open Government Licence v3.0)",
+        );
+    }
+    for path in &gaps_args.published {
+        describe(
+            path,
+            "DfE LA-level table (Crown copyright, Open Government Licence v3.0)",
+        );
+    }
+    for (path, what) in [
+        (&gaps_args.national, "national reference figures"),
+        (&gaps_args.national_pupils, "national pupil table"),
+        (&gaps_args.groups, "groupings of schools"),
+        (
+            &args.ofsted,
+            "Ofsted inspection outcomes (Crown copyright, Open Government Licence v3.0)",
+        ),
+        (&args.targets, "targets"),
+        (&args.rules, "categorisation rules"),
+    ] {
+        if let Some(path) = path {
+            describe(path, what);
+        }
+    }
+    sources.push("DfE's published national figures and Progress 8 estimates shipped with Attain: Crown copyright, Open Government Licence v3.0 (datasets/national, datasets/progress). The shipped sample (datasets/sample) is synthetic: no real pupil is in it.".into());
+    let inputs = attain::report::Inputs {
+        gaps: Some(&gaps),
+        trends: Some(&trends),
+        categorised: Some(&categorised),
+        rules: Some(&rules),
+        ofsted: profile.as_deref(),
+        targets: targets.as_ref(),
+        gap_index: gap_index.as_ref(),
+        notes: Vec::new(),
+    };
+    let options = attain::report::ReportOptions {
+        la,
+        year,
+        min_cohort: gaps_args.min_cohort,
+        disclosure: attain::disclosure::Disclosure::parse(&gaps_args.disclosure)?,
+        sources,
+        made: attain::report::date_of(std::time::SystemTime::now()),
+    };
+    let document = attain::report::build(&inputs, &options)?;
+    let text = if format == "md" {
+        document.to_markdown()
+    } else {
+        document.to_html()
+    };
+    std::fs::write(&out, &text).map_err(|e| Error::io(out.display().to_string(), e))?;
+    eprintln!(
+        "attain: wrote {} ({} KB, {format}) in {:.2} s",
+        out.display(),
+        text.len().div_ceil(1024),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn summarise(args: SummariseArgs) -> Result<()> {

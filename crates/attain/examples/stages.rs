@@ -28,7 +28,7 @@ fn main() {
     let compare = t.elapsed().as_secs_f64();
     let rows: usize = batches.iter().map(|b| b.height()).sum();
     let t = Instant::now();
-    let mut writer = report::TableWriter::new(Format::Parquet, std::io::sink(), "sink");
+    let mut writer = attain::output::TableWriter::new(Format::Parquet, std::io::sink(), "sink");
     for batch in &mut batches {
         writer.write(batch).unwrap();
     }

@@ -279,6 +279,7 @@ impl Rules {
     pub fn read(path: impl AsRef<Path>) -> Result<Rules> {
         let path = path.as_ref();
         let source = path.display().to_string();
+        crate::tables::check_size(path, &source)?;
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(&source, e))?;
         Rules::parse(&text, &source)
     }

@@ -152,6 +152,7 @@ pub struct Comparison<'a> {
 impl<'a> Comparison<'a> {
     pub fn new(local: &'a Summaries, national: &'a National) -> Result<Comparison<'a>> {
         let phase = local.phase;
+        local.check_one_la_per_school(&format!("the {phase} pupils"))?;
         let (national_rows, figures) = match national {
             National::Local => (Some(local), NationalFigures::from_summaries(local)),
             National::Pupils(summaries) => {

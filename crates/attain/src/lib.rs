@@ -13,7 +13,7 @@
 //! let pupils = PupilTable::read("datasets/sample/ks2.csv", None)?;
 //! let national = National::Reference(attain::NationalFigures::read_reference("datasets/sample/national.csv")?);
 //! let mut frame = gaps(&pupils, &national, &GapOptions::default())?;
-//! attain::report::write(&mut frame, attain::report::Format::Csv, std::io::stdout(), "stdout")?;
+//! attain::output::write(&mut frame, attain::output::Format::Csv, std::io::stdout(), "stdout")?;
 //! # Ok::<(), attain::Error>(())
 //! ```
 //!
@@ -116,6 +116,7 @@ pub mod measures;
 pub mod national;
 pub mod neighbours;
 pub mod ofsted;
+pub mod output;
 pub mod phase;
 pub mod progress;
 pub mod published;
@@ -139,11 +140,11 @@ pub use groupings::Groupings;
 pub use groups::{Group, Population, Profile, Sen};
 pub use measures::{Measure, MeasureKind, MEASURES};
 pub use national::{NationalFigure, NationalFigures};
+pub use output::Format;
 pub use phase::{Phase, TaCode};
 pub use progress::{Estimates, ProgressOptions};
 pub use published::{Published, PublishedOptions};
 pub use pupils::PupilTable;
-pub use report::Format;
 pub use summary::{summarise, summarise_files, Summaries, Summary};
 pub use suppression::Suppression;
 

@@ -212,6 +212,15 @@ impl NationalFigures {
             }
             figures.insert(year, measure, population, NationalFigure { value, n });
         }
+        if figures.is_empty() {
+            return Err(Error::invalid(
+                &table.source,
+                None,
+                None,
+                None,
+                "a national reference table with at least one figure",
+            ));
+        }
         Ok(figures)
     }
 }

@@ -330,6 +330,7 @@ const MONTHS: [&str; 12] = [
 impl Inspections {
     pub fn read(path: &Path) -> Result<Inspections> {
         let source = path.display().to_string();
+        crate::tables::check_size(path, &source)?;
         let bytes = std::fs::read(path).map_err(|e| Error::io(&source, e))?;
         let file_name = path.file_name().and_then(|n| n.to_str());
         Self::read_from(&bytes, &source, file_name)

@@ -215,6 +215,20 @@ pub fn finish(mut total: Vec<Summaries>, source: &str) -> Result<Vec<Summaries>>
 /// yet checked complete: it may be one part of several.
 pub fn read_file(path: &Path) -> Result<Vec<Summaries>> {
     let source = path.display().to_string();
+    crate::tables::check_size(path, &source)?;
+    if std::fs::metadata(path)
+        .map_err(|e| Error::io(&source, e))?
+        .len()
+        == 0
+    {
+        return Err(Error::invalid(
+            &source,
+            None,
+            None,
+            None,
+            "a summaries table: a header row and rows of summaries",
+        ));
+    }
     let mut magic = [0u8; 4];
     let is_parquet = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
@@ -222,7 +236,12 @@ pub fn read_file(path: &Path) -> Result<Vec<Summaries>> {
         == 4
         && &magic == b"PAR1";
     let frame = if is_parquet {
-        ParquetReader::new(std::fs::File::open(path).map_err(|e| Error::io(&source, e))?).finish()
+        let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
+        crate::pupils::guarded(&source, || {
+            ParquetReader::new(file)
+                .finish()
+                .map_err(|e| Error::table(&source, e))
+        })?
     } else {
         // Every column as text: the validator names a bad cell.
         CsvReadOptions::default()
@@ -230,8 +249,8 @@ pub fn read_file(path: &Path) -> Result<Vec<Summaries>> {
             .with_infer_schema_length(Some(0))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|reader| reader.finish())
-    }
-    .map_err(|e| Error::table(&source, e))?;
+            .map_err(|e| Error::table(&source, e))?
+    };
     from_table(&frame, &source)
 }
 
@@ -383,6 +402,32 @@ pub fn from_table(frame: &DataFrame, source: &str) -> Result<Vec<Summaries>> {
                 13,
                 row.sum_sq.to_string(),
                 "a finite sum of squares, 0 or more",
+            ));
+        }
+        if with_value == 0 && (row.sum != 0.0 || row.sum_sq != 0.0) {
+            return Err(invalid(
+                12,
+                row.sum.to_string(),
+                "a sum and sum_sq of 0 when no pupil has a value (with_value 0)",
+            ));
+        }
+        // Sums of squares never fall below sum² / n (a variance is never
+        // negative), allowing for rounding in the sums.
+        let least = row.sum * row.sum / with_value.max(1) as f64;
+        if measure.kind() == MeasureKind::Mean && row.sum_sq < least - 1e-9 * least.max(1.0) {
+            return Err(invalid(
+                13,
+                row.sum_sq.to_string(),
+                &format!(
+                    "a sum of squares of at least sum² / with_value ({least}): less is a negative variance"
+                ),
+            ));
+        }
+        if measure.kind() == MeasureKind::Rate && row.sum.fract() != 0.0 {
+            return Err(invalid(
+                12,
+                row.sum.to_string(),
+                &format!("a whole number of pupils meeting the rate {}", measure.name),
             ));
         }
         if measure.kind() == MeasureKind::Rate

@@ -279,6 +279,36 @@ impl Summaries {
         total.variance().map(f64::sqrt)
     }
 
+    /// Refuses a school with pupils in two LAs in one year: the LA rows
+    /// would each hold some of its pupils and the school row all of them, so
+    /// LA figures and the sum of their schools would disagree.
+    pub fn check_one_la_per_school(&self, source: &str) -> Result<()> {
+        let mut la_of: FxHashMap<(u16, u32), u16> = FxHashMap::default();
+        for cell in &self.cells {
+            let place = cell.place;
+            let la = *la_of
+                .entry((place.year, place.urn))
+                .or_insert(place.la_code);
+            if la != place.la_code {
+                return Err(Error::invalid(
+                    source,
+                    None,
+                    Some("la_code"),
+                    Some(&format!(
+                        "{} and {}",
+                        la.min(place.la_code),
+                        la.max(place.la_code)
+                    )),
+                    format!(
+                        "one LA for each school in a year: URN {} has pupils in two LAs in {}",
+                        place.urn, place.year
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The years present, ascending.
     pub fn years(&self) -> Vec<u16> {
         let mut years: Vec<u16> = self.cells.iter().map(|c| c.place.year).collect();

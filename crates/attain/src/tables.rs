@@ -43,17 +43,109 @@ pub(crate) struct CsvTable<R: Read> {
     pub source: String,
 }
 
-/// Opens a file for [`read`].
+/// The largest table Attain reads whole (published tables, groupings,
+/// reference tables, estimates, rules, Ofsted files, summaries tables), in
+/// megabytes: `ATTAIN_MAX_TABLE_MB`, 2048 unless set. A larger file is
+/// refused with a clear error rather than risk running out of memory; pupil
+/// files are read a chunk at a time and have no such limit.
+pub fn max_table_bytes() -> u64 {
+    std::env::var("ATTAIN_MAX_TABLE_MB")
+        .ok()
+        .and_then(|mb| mb.trim().parse::<u64>().ok())
+        .unwrap_or(2048)
+        .saturating_mul(1 << 20)
+}
+
+fn too_large(source: &str, size: u64) -> Error {
+    Error::invalid(
+        source,
+        None,
+        None,
+        None,
+        format!(
+            "a table of at most {} MB, which Attain reads whole ({} MB here; set ATTAIN_MAX_TABLE_MB to raise the limit)",
+            max_table_bytes() >> 20,
+            size.div_ceil(1 << 20)
+        ),
+    )
+}
+
+/// Refuses a file larger than [`max_table_bytes`].
+pub(crate) fn check_size(path: &Path, source: &str) -> Result<()> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(source, e))?
+        .len();
+    if size > max_table_bytes() {
+        return Err(too_large(source, size));
+    }
+    Ok(())
+}
+
+/// Opens a file for [`read`], refusing one over the size limit.
 pub(crate) fn open(path: &Path) -> Result<(std::fs::File, String)> {
     let source = path.display().to_string();
+    check_size(path, &source)?;
     let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
     Ok((file, source))
 }
 
+/// A small table's text: read whole (up to [`max_table_bytes`]), UTF-8, or
+/// else Windows-1252, the encoding GIAS and Ofsted write (a school called
+/// "St Mary’s" is not a reason to refuse a file).
+pub(crate) fn read_text(mut input: impl Read, source: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    input
+        .by_ref()
+        .take(max_table_bytes() + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(source, e))?;
+    if bytes.len() as u64 > max_table_bytes() {
+        return Err(too_large(source, bytes.len() as u64));
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => encoding_rs::WINDOWS_1252
+            .decode(error.as_bytes())
+            .0
+            .into_owned(),
+    })
+}
+
+/// A CSV reader's error as the data error it is, naming the row.
+pub(crate) fn csv_error(source: &str, error: csv::Error) -> Error {
+    let row = error.position().map(|p| p.record() + 1);
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::invalid(
+            source,
+            row,
+            None,
+            Some(&format!("{len} cells")),
+            format!("{expected_len} cells, as the header has"),
+        ),
+        csv::ErrorKind::Utf8 { .. } => Error::invalid(source, row, None, None, "text in UTF-8"),
+        csv::ErrorKind::Io(_) => Error::table(source, error),
+        _ => Error::invalid(source, row, None, None, format!("a CSV file ({error})")),
+    }
+}
+
 /// Starts reading a CSV table: its header, names trimmed and a BOM dropped.
-pub(crate) fn read<R: Read>(input: R, source: &str) -> Result<CsvTable<R>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let header = clean_header(reader.headers().map_err(|e| Error::table(source, e))?);
+pub(crate) fn read(input: impl Read, source: &str) -> Result<CsvTable<std::io::Cursor<Vec<u8>>>> {
+    let text = read_text(input, source)?;
+    if text.trim().is_empty() {
+        return Err(Error::invalid(
+            source,
+            None,
+            None,
+            None,
+            "a header row and at least one row",
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(std::io::Cursor::new(text.into_bytes()));
+    let header = clean_header(reader.headers().map_err(|e| csv_error(source, e))?);
     Ok(CsvTable {
         rows: Rows::Csv(reader),
         header,
@@ -132,7 +224,7 @@ impl<R: Read> CsvTable<R> {
                 let mut record = csv::ByteRecord::new();
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => None,
-                    Err(e) => Some(Err(Error::table(&self.source, e))),
+                    Err(e) => Some(Err(csv_error(&self.source, e))),
                     Ok(true) if lossy => {
                         Some(Ok(csv::StringRecord::from_byte_record_lossy(record)))
                     }

@@ -255,7 +255,7 @@ fn parquet_and_dataframes_load_like_csv_and_name_rows_the_same_way() {
     let from_csv = PupilTable::read(&path, None).unwrap();
     let mut frame = from_csv.to_dataframe().unwrap();
     let parquet = fixture.dir.path().join("pupils.parquet");
-    attain::report::write_file(&mut frame, attain::Format::Parquet, &parquet).unwrap();
+    attain::output::write_file(&mut frame, attain::Format::Parquet, &parquet).unwrap();
     let from_parquet = PupilTable::read(&parquet, None).unwrap();
     assert_eq!(from_parquet.profile, from_csv.profile);
     assert_eq!(from_parquet.outcomes.len(), from_csv.outcomes.len());
@@ -270,7 +270,7 @@ fn parquet_and_dataframes_load_like_csv_and_name_rows_the_same_way() {
         .with_column(Column::new("ks2_read".into(), [Some(104.0f64), None]))
         .unwrap();
     let path = fixture.dir.path().join("floats.parquet");
-    attain::report::write_file(&mut floats, attain::Format::Parquet, &path).unwrap();
+    attain::output::write_file(&mut floats, attain::Format::Parquet, &path).unwrap();
     match PupilTable::read(&path, None) {
         Err(Error::Invalid(e)) => {
             assert_eq!(
@@ -316,7 +316,7 @@ fn chunked_reading_gives_the_same_table_as_reading_whole() {
         .to_dataframe()
         .unwrap();
     let parquet = fixture.dir.path().join("ks2.parquet");
-    attain::report::write_file(&mut frame, attain::Format::Parquet, &parquet).unwrap();
+    attain::output::write_file(&mut frame, attain::Format::Parquet, &parquet).unwrap();
     let options = GapOptions::default();
     let expected = gap_table(&whole, &National::Local, &options).unwrap();
     for path in [&csv, &parquet] {
@@ -411,7 +411,7 @@ fn errors_in_later_parquet_chunks_name_the_file_row() {
         .unwrap();
     let mut frame = frame.lazy_free_cast();
     let path = fixture.dir.path().join("late.parquet");
-    attain::report::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
+    attain::output::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
     match attain::summarise_files(&[&path], None, 3, &attain::Estimates::none()) {
         Err(Error::Invalid(e)) => check(&e, 10, "sen", "Q", "SEN provision code"),
         other => panic!("{other:?}"),
@@ -472,7 +472,7 @@ fn codes_are_exact_and_parquet_whole_numbers_are_integers() {
         .unwrap();
     frame.with_column(Column::new("urn".into(), ["1"])).unwrap();
     let path = fixture.dir.path().join("text_urn.parquet");
-    attain::report::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
+    attain::output::write_file(&mut frame, attain::Format::Parquet, &path).unwrap();
     match PupilTable::read(&path, None) {
         Err(Error::Invalid(e)) => check(&e, 2, "urn", "1", "integer-typed Parquet column"),
         other => panic!("{other:?}"),

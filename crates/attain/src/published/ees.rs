@@ -107,7 +107,8 @@ fn year_of(period: &str) -> Option<u16> {
     }
     let first: u16 = period[..4].parse().ok()?;
     let second: u16 = period[4..].parse().ok()?;
-    ((first + 1) % 100 == second).then_some(first + 1)
+    ((first + 1) % 100 == second && crate::geography::YEARS.contains(&(first + 1)))
+        .then_some(first + 1)
 }
 
 pub(super) fn read(
@@ -229,7 +230,7 @@ pub(super) fn read(
                 Some(row),
                 Some("time_period"),
                 Some(text),
-                "an academic year as six digits, e.g. 201819 for 2018/19",
+                "an academic year as six digits, e.g. 201819 for 2018/19, ending from 1990 to 2100",
             )
         })?;
         for &(measure, count_at, numerator_at, value_at) in &present {

@@ -187,8 +187,7 @@ impl Published {
     /// not carry the academic year (DfE names them `2018-2019_…`).
     pub fn read(path: impl AsRef<Path>, year: Option<u16>) -> Result<Published> {
         let path = path.as_ref();
-        let source = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
+        let (file, source) = crate::tables::open(path)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Published::read_from(file, &source, name.as_deref(), year)
     }
@@ -202,6 +201,15 @@ impl Published {
         year: Option<u16>,
     ) -> Result<Published> {
         let sheet = Sheet::read(input, source)?;
+        if sheet.records.is_empty() {
+            return Err(Error::invalid(
+                source,
+                None,
+                None,
+                None,
+                "a header row and at least one row of figures",
+            ));
+        }
         let kind = if sheet.find("RECTYPE").is_some() {
             SourceKind::SchoolPerformance
         } else if sheet.find("time_period").is_some() && sheet.find("geographic_level").is_some() {
@@ -392,6 +400,18 @@ impl Published {
         published: &[impl AsRef<Path>],
         year: Option<u16>,
     ) -> Result<Published> {
+        if let Some(year) = year {
+            if !crate::geography::YEARS.contains(&year) {
+                return Err(Error::Usage(format!(
+                    "--year {year}: expected the year an academic year ends, from 1990 to 2100 (2019 for 2018/19)"
+                )));
+            }
+            if schools.is_empty() {
+                return Err(Error::Usage(
+                    "--year goes with --schools: LA-level tables (--published) name their own years".into(),
+                ));
+            }
+        }
         let mut all = Published::default();
         for path in schools {
             let file = Published::read(path, year)?;
@@ -626,12 +646,16 @@ pub(crate) struct Sheet {
 
 impl Sheet {
     pub fn read(input: impl Read, source: &str) -> Result<Sheet> {
+        let text = crate::tables::read_text(input, source)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(input);
-        let header =
-            crate::tables::clean_header(reader.headers().map_err(|e| Error::table(source, e))?);
+            .from_reader(text.as_bytes());
+        let header = crate::tables::clean_header(
+            reader
+                .headers()
+                .map_err(|e| crate::tables::csv_error(source, e))?,
+        );
         let mut by_name = FxHashMap::default();
         for (i, name) in header.iter().enumerate() {
             by_name.entry(name.to_ascii_uppercase()).or_insert(i);
@@ -641,7 +665,7 @@ impl Sheet {
         // line numbers are off by one in CRLF files, which DfE's are.)
         let mut records = Vec::new();
         for (index, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::table(source, e))?;
+            let record = record.map_err(|e| crate::tables::csv_error(source, e))?;
             records.push((index as u64 + 2, record));
         }
         Ok(Sheet {

@@ -6,7 +6,9 @@ use super::*;
 pub fn parquet_columns(path: &Path, phase: Option<Phase>) -> Result<(Phase, Vec<String>)> {
     let source = path.display().to_string();
     let mut reader = ParquetReader::new(file_again(path, &source)?);
-    let schema = reader.schema().map_err(|e| Error::table(&source, e))?;
+    let schema = guarded(&source, || {
+        reader.schema().map_err(|e| Error::table(&source, e))
+    })?;
     let header: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
     let (phase, columns) = plan(&source, &header, phase)?;
     let wanted = COMMON_COLUMNS
@@ -18,6 +20,31 @@ pub fn parquet_columns(path: &Path, phase: Option<Phase>) -> Result<(Phase, Vec<
     Ok((phase, wanted))
 }
 
+/// Runs a Parquet reader call, turning a panic inside it into a data
+/// error: polars' reader panics on some damaged files (found by fuzzing),
+/// and a damaged file is bad input, not a crash.
+pub(crate) fn guarded<T>(source: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(Error::invalid(
+                source,
+                None,
+                None,
+                None,
+                format!(
+                    "a readable Parquet file: this one is damaged (the Parquet reader stopped: {message})"
+                ),
+            ))
+        }
+    }
+}
+
 pub(super) fn read_parquet(
     path: &Path,
     source: &str,
@@ -27,10 +54,12 @@ pub(super) fn read_parquet(
 ) -> Result<Phase> {
     let (phase, wanted) = parquet_columns(path, phase)?;
     let mut reader = ParquetReader::new(file_again(path, source)?);
-    let metadata = reader
-        .get_metadata()
-        .map_err(|e| Error::table(source, e))?
-        .clone();
+    let metadata = guarded(source, || {
+        reader
+            .get_metadata()
+            .cloned()
+            .map_err(|e| Error::table(source, e))
+    })?;
     let rows = metadata.num_rows;
     if rows == 0 {
         return Err(no_pupils(source));
@@ -71,25 +100,32 @@ pub(super) fn read_parquet(
         let read = |columns: Vec<String>| -> Result<DataFrame> {
             let mut reader = ParquetReader::new(file_again(path, source)?);
             reader.set_metadata(metadata.clone());
-            reader
-                .with_columns(Some(columns))
-                .with_slice(slice)
-                .finish()
-                .map_err(|e| Error::table(source, e))
+            guarded(source, || {
+                reader
+                    .with_columns(Some(columns))
+                    .with_slice(slice)
+                    .finish()
+                    .map_err(|e| Error::table(source, e))
+            })
         };
         // A column at a time: decoded, validated and dropped, so that the
         // raw columns are never all in memory together (a national KS2
         // year's decode took 90 MB whole).
-        let mut builder = fill_columns(
-            &header,
-            length,
-            (Some(phase), source, Strictness::Parquet, offset as u64),
-            |name| {
-                read(vec![name.to_owned()])?
-                    .drop_in_place(name)
-                    .map_err(|e| Error::table(source, e))
-            },
-        )?;
+        // A damaged file can decode into a column whose parts disagree on
+        // its length, which polars only notices (and panics on) when the
+        // column is walked: the whole chunk is guarded.
+        let mut builder = guarded(source, || {
+            fill_columns(
+                &header,
+                length,
+                (Some(phase), source, Strictness::Parquet, offset as u64),
+                |name| {
+                    read(vec![name.to_owned()])?
+                        .drop_in_place(name)
+                        .map_err(|e| Error::table(source, e))
+                },
+            )
+        })?;
         each(builder.take())?;
     }
     Ok(phase)
@@ -158,6 +194,17 @@ fn fill_columns<'s>(
             part.row_offset = row_offset;
             part.reserve(field, rows);
             let column = column_of(name)?;
+            // A damaged Parquet file can decode a column shorter or longer
+            // than its metadata says.
+            if column.len() != rows {
+                return Err(Error::invalid(
+                    source,
+                    None,
+                    Some(name),
+                    Some(&format!("{} values", column.len())),
+                    format!("{rows} values, as many as the file's metadata gives rows (the file is damaged)"),
+                ));
+            }
             for_each_cell(&column, source, |index, cell| {
                 part.accept(field, name, index, cell)
             })?;

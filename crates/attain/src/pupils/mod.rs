@@ -41,6 +41,7 @@ use crate::phase::{ColumnKind, OutcomeColumn, Phase, TaCode};
 use cells::{Builder, Cell, Field, Strictness};
 use from_csv::read_csv;
 pub use from_csv::read_csv_from;
+pub(crate) use from_parquet::guarded;
 pub use from_parquet::parquet_columns;
 use from_parquet::{from_frame, read_parquet};
 use ids::check_unique_ids;

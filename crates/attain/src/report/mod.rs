@@ -1,0 +1,1437 @@
+//! The council evaluation report: the gap table, trends, progress, the gap
+//! index, alliances, the Ofsted profile, categorisation and targets of one
+//! LA, presented for elected members, headteachers and governors as one
+//! self-contained HTML page (or Markdown for committee papers).
+//!
+//! The report is built from the tables Attain already makes, after their
+//! disclosure control ([`crate::disclosure`]): it prints only figures those
+//! tables show, so it withholds exactly what they withhold and prints
+//! nothing that would undo it.
+//!
+//! Sections whose inputs were not given are left out with one line saying
+//! what would add them.
+
+mod charts;
+mod document;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+pub use document::{Block, Cell, Document, Figure, Table};
+
+use crate::categorise::{Categorised, Outcome, Rules};
+use crate::error::{Error, Result};
+use crate::geography::Level;
+use crate::groups::Group;
+use crate::measures::{Measure, MeasureKind};
+use crate::phase::Phase;
+use crate::schema::GapRows;
+
+/// What the report is about and where its figures came from.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    pub la: u16,
+    /// The year reported; the latest in the data when `None`.
+    pub year: Option<u16>,
+    pub min_cohort: u64,
+    pub disclosure: crate::disclosure::Disclosure,
+    /// The data sources, one line each (file, what it is, its date and
+    /// licence), for the appendix.
+    pub sources: Vec<String>,
+    /// When the report was made, for its subtitle (`yyyy-mm-dd`).
+    pub made: String,
+}
+
+/// The tables a report presents; all but the gap table are optional.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    pub gaps: Option<&'a DataFrame>,
+    pub trends: Option<&'a DataFrame>,
+    pub categorised: Option<&'a [Categorised]>,
+    pub rules: Option<&'a Rules>,
+    pub ofsted: Option<&'a [crate::ofsted::ProfileRow]>,
+    pub targets: Option<&'a DataFrame>,
+    pub gap_index: Option<&'a DataFrame>,
+    /// Notes from building the tables (estimates missing, files' gaps).
+    pub notes: Vec<String>,
+}
+
+/// A date as yyyy-mm-dd (UTC), for the report's dates without a date
+/// crate (Howard Hinnant's civil-from-days).
+pub fn date_of(time: std::time::SystemTime) -> String {
+    let seconds = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = (seconds / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The headline measure of each phase, first, then the others.
+const HEADLINE: [&str; 5] = [
+    "eyfs.gld",
+    "phonics.met",
+    "ks1.rwm_exp",
+    "ks2.rwm_exp",
+    "ks4.basics4",
+];
+const VULNERABLE: [Group; 6] = [
+    Group::Disadvantaged,
+    Group::Fsm,
+    Group::SenSupport,
+    Group::Ehcp,
+    Group::SenAny,
+    Group::Cla,
+];
+
+fn group_words(group: Group) -> &'static str {
+    match group {
+        Group::All => "all pupils",
+        Group::Disadvantaged => "disadvantaged pupils",
+        Group::Fsm => "pupils eligible for free school meals",
+        Group::SenSupport => "pupils with SEN support",
+        Group::Ehcp => "pupils with an EHC plan",
+        Group::SenAny => "pupils with any SEN",
+        Group::Cla => "looked-after pupils",
+    }
+}
+
+fn short_group(group: Group) -> &'static str {
+    match group {
+        Group::All => "All pupils",
+        Group::Disadvantaged => "Disadvantaged",
+        Group::Fsm => "FSM",
+        Group::SenSupport => "SEN support",
+        Group::Ehcp => "EHC plan",
+        Group::SenAny => "Any SEN",
+        Group::Cla => "Looked after",
+    }
+}
+
+fn phase_title(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Eyfs => "Early years (EYFS)",
+        Phase::Phonics => "Year 1 phonics",
+        Phase::Ks1 => "Key stage 1",
+        Phase::Ks2 => "Key stage 2",
+        Phase::Ks4 => "Key stage 4",
+    }
+}
+
+/// A value as the report prints it: percent for a rate, a signed score for
+/// progress, one decimal for a mean.
+fn shown(measure: &Measure, value: f64) -> String {
+    if measure.is_progress() {
+        format!("{value:+.2}")
+    } else {
+        match measure.kind() {
+            MeasureKind::Rate => format!("{value:.1}%"),
+            MeasureKind::Mean => format!("{value:.1}"),
+        }
+    }
+}
+
+/// A difference as the report prints it.
+fn points(measure: &Measure, value: f64) -> String {
+    if measure.is_progress() {
+        format!("{value:+.2}")
+    } else {
+        match measure.kind() {
+            MeasureKind::Rate => format!("{value:+.1} pts"),
+            MeasureKind::Mean => format!("{value:+.1}"),
+        }
+    }
+}
+
+fn unit_words(measure: &Measure) -> &'static str {
+    if measure.is_progress() {
+        "progress score"
+    } else {
+        match measure.kind() {
+            MeasureKind::Rate => "percentage points",
+            MeasureKind::Mean => "points",
+        }
+    }
+}
+
+const WITHHELD: &str = "withheld";
+
+/// The trends rows the report reads, by (level, unit, measure, group, year).
+#[derive(Debug, Clone, Default)]
+struct Trend {
+    previous_year: Option<u16>,
+    change: Option<f64>,
+    significance: Option<String>,
+    gap_change: Option<f64>,
+    gap_significance: Option<String>,
+    value: Option<f64>,
+    value_previous: Option<f64>,
+}
+
+type TrendKey = (Level, String, &'static str, Group, u16);
+
+fn read_trends(frame: &DataFrame) -> Result<FxHashMap<TrendKey, Trend>> {
+    let failed = |e: PolarsError| Error::table("trends table", e);
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let column = frame
+            .column(name)
+            .map_err(failed)?
+            .cast(&DataType::String)
+            .map_err(failed)?;
+        Ok(column
+            .str()
+            .map_err(failed)?
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect())
+    };
+    let number = |name: &str| -> Result<Vec<Option<f64>>> {
+        Ok(frame
+            .column(name)
+            .map_err(failed)?
+            .f64()
+            .map_err(failed)?
+            .iter()
+            .collect())
+    };
+    let years = |name: &str| -> Result<Vec<Option<u16>>> {
+        Ok(frame
+            .column(name)
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?
+            .iter()
+            .map(|v| v.map(|y| y as u16))
+            .collect())
+    };
+    let (level, unit, measure, group) = (
+        text("level")?,
+        text("unit")?,
+        text("measure")?,
+        text("group")?,
+    );
+    let (year, previous) = (years("year")?, years("previous_year")?);
+    let (change, gap_change, value, value_previous) = (
+        number("change")?,
+        number("gap_change")?,
+        number("value_member")?,
+        number("value_previous")?,
+    );
+    let (significance, gap_significance) = (
+        text("change_significance")?,
+        text("gap_change_significance")?,
+    );
+    let mut out = FxHashMap::default();
+    for i in 0..frame.height() {
+        let (Some(l), Some(m), Some(g), Some(y)) = (
+            level[i].as_deref().and_then(|l| l.parse::<Level>().ok()),
+            measure[i].as_deref().and_then(Measure::named),
+            group[i]
+                .as_deref()
+                .and_then(|g| Group::ALL.into_iter().find(|x| x.name() == g)),
+            year[i],
+        ) else {
+            continue;
+        };
+        out.insert(
+            (l, unit[i].clone().unwrap_or_default(), m.name, g, y),
+            Trend {
+                previous_year: previous[i],
+                change: change[i],
+                significance: significance[i].clone(),
+                gap_change: gap_change[i],
+                gap_significance: gap_significance[i].clone(),
+                value: value[i],
+                value_previous: value_previous[i],
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The report's figures, indexed.
+struct Figures {
+    rows: GapRows,
+    /// (level, unit, measure, group, year) → row.
+    index: FxHashMap<(Level, String, &'static str, Group, u16), usize>,
+    trends: FxHashMap<TrendKey, Trend>,
+}
+
+impl Figures {
+    fn row(
+        &self,
+        level: Level,
+        unit: &str,
+        measure: &str,
+        group: Group,
+        year: u16,
+    ) -> Option<usize> {
+        let measure = Measure::named(measure)?.name;
+        self.index
+            .get(&(level, unit.to_owned(), measure, group, year))
+            .copied()
+    }
+
+    fn trend(
+        &self,
+        level: Level,
+        unit: &str,
+        measure: &'static str,
+        group: Group,
+        year: u16,
+    ) -> Option<&Trend> {
+        self.trends
+            .get(&(level, unit.to_owned(), measure, group, year))
+    }
+}
+
+fn against_words(flag: Option<&str>) -> &'static str {
+    match flag {
+        Some("above") => "significantly above",
+        Some("below") => "significantly below",
+        Some("in_line") => "in line with",
+        _ => "not compared with",
+    }
+}
+
+fn change_words(trend: Option<&Trend>, measure: &Measure) -> String {
+    let Some(trend) = trend else {
+        return String::new();
+    };
+    let (Some(change), Some(previous)) = (trend.change, trend.previous_year) else {
+        return String::new();
+    };
+    let how = match trend.significance.as_deref() {
+        Some("rise") => "a significant rise",
+        Some("drop") => "a significant fall",
+        _ => "no significant change",
+    };
+    format!(" Since {previous}: {} ({how}).", points(measure, change))
+}
+
+/// Builds the report's document.
+pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
+    let gaps = inputs
+        .gaps
+        .ok_or_else(|| Error::Usage("a report needs the gap table".into()))?;
+    let rows = GapRows::from_frame(gaps)?;
+    let la = options.la.to_string();
+    let years: Vec<u16> = {
+        let mut years: Vec<u16> = (0..rows.len())
+            .filter(|&i| rows.level[i] == Level::La && rows.unit[i] == la)
+            .map(|i| rows.year[i])
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+    };
+    let Some(&latest) = years.last() else {
+        return Err(Error::Usage(format!(
+            "the data has no rows for LA {la}: give --la with an LA in the data"
+        )));
+    };
+    let year = options.year.unwrap_or(latest);
+    if !years.contains(&year) {
+        return Err(Error::Usage(format!(
+            "the data has no {year} rows for LA {la}: it has {}",
+            years
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut index = FxHashMap::default();
+    for i in 0..rows.len() {
+        index.insert(
+            (
+                rows.level[i],
+                rows.unit[i].clone(),
+                rows.measure[i],
+                rows.group[i],
+                rows.year[i],
+            ),
+            i,
+        );
+    }
+    let trends = inputs
+        .trends
+        .map(read_trends)
+        .transpose()?
+        .unwrap_or_default();
+    let figures = Figures {
+        rows,
+        index,
+        trends,
+    };
+    let phases: Vec<Phase> = {
+        let mut phases: Vec<Phase> = (0..figures.rows.len())
+            .filter(|&i| {
+                figures.rows.level[i] == Level::La
+                    && figures.rows.unit[i] == la
+                    && figures.rows.year[i] == year
+            })
+            .map(|i| figures.rows.phase[i])
+            .collect();
+        phases.sort();
+        phases.dedup();
+        phases
+    };
+
+    let mut document = Document {
+        title: format!("Attainment and gaps: LA {la}, {}/{}", year - 1, year % 100),
+        subtitle: format!(
+            "Every phase, every vulnerable group, against England. Made with Attain on {}. Figures from fewer than {} pupils, and figures that would reveal them, are withheld.",
+            options.made, options.min_cohort
+        ),
+        blocks: Vec::new(),
+    };
+
+    // Headlines.
+    let mut headline = vec![Block::Heading {
+        level: 2,
+        text: "Headlines".into(),
+        id: "headlines".into(),
+    }];
+    for &phase in &phases {
+        headline.push(Block::Heading {
+            level: 3,
+            text: phase_title(phase).into(),
+            id: format!("headline-{phase}"),
+        });
+        headline.extend(phase_headline(&figures, &la, phase, year));
+    }
+    if !inputs.notes.is_empty() {
+        headline.push(Block::Paragraph("Notes on the data:".into()));
+        headline.push(Block::List(inputs.notes.clone()));
+    }
+    document.blocks.push(Block::Section {
+        id: "headlines-section".into(),
+        blocks: headline,
+    });
+
+    // One section per phase.
+    for &phase in &phases {
+        document.blocks.push(Block::Section {
+            id: format!("phase-{phase}"),
+            blocks: phase_section(&figures, &la, phase, year),
+        });
+    }
+
+    // Trends.
+    document.blocks.push(Block::Section {
+        id: "trends".into(),
+        blocks: trends_section(
+            &figures,
+            &la,
+            &phases,
+            &years,
+            year,
+            inputs.trends.is_some(),
+        ),
+    });
+
+    // Progress and the gap index.
+    document.blocks.push(Block::Section {
+        id: "progress".into(),
+        blocks: progress_section(&figures, &la, year, inputs.gap_index, options.la)?,
+    });
+
+    // Alliances, Ofsted, categorisation, targets.
+    document.blocks.push(Block::Section {
+        id: "schools".into(),
+        blocks: schools_section(&figures, &la, &phases, year, inputs)?,
+    });
+
+    document.blocks.push(Block::Section {
+        id: "appendix".into(),
+        blocks: appendix(options, inputs.rules),
+    });
+    Ok(document)
+}
+
+fn phase_headline(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Block> {
+    let rows = &figures.rows;
+    let mut blocks = Vec::new();
+    let measures: Vec<&'static Measure> = Measure::of_phase(phase)
+        .filter(|m| HEADLINE.contains(&m.name) || m.name == "ks4.p8" || m.name == "ks4.att8")
+        .filter(|m| {
+            figures
+                .row(Level::La, la, m.name, Group::All, year)
+                .is_some()
+        })
+        .collect();
+    for measure in measures {
+        let Some(i) = figures.row(Level::La, la, measure.name, Group::All, year) else {
+            continue;
+        };
+        let mut sentence = match rows.value_member[i] {
+            None => format!("{year}: the LA's {} is withheld.", measure.name),
+            Some(value) => {
+                let interval = rows.ci_low[i]
+                    .zip(rows.ci_high[i])
+                    .map(|(l, h)| {
+                        format!(
+                            " (95% interval {} to {})",
+                            shown(measure, l),
+                            shown(measure, h)
+                        )
+                    })
+                    .unwrap_or_default();
+                let england = rows.national_all[i]
+                    .map(|n| {
+                        format!(
+                            ", against {} in England: {} England",
+                            shown(measure, n),
+                            against_words(rows.vs_national_all[i].as_deref())
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "In {year}, {}{interval}{england}.",
+                    what_it_is(measure, value, rows.n_member[i])
+                )
+            }
+        };
+        if let Some(average) = rows.neighbour_average[i] {
+            sentence += &format!(
+                " Its statistical neighbours average {}.",
+                shown(measure, average)
+            );
+        }
+        sentence += &change_words(
+            figures.trend(Level::La, la, measure.name, Group::All, year),
+            measure,
+        );
+        blocks.push(Block::Paragraph(sentence));
+        // The vulnerable groups, widest gap to other pupils nationally first.
+        let mut gaps: Vec<(Group, Option<f64>, usize)> = VULNERABLE
+            .iter()
+            .filter(|g| **g != Group::SenAny)
+            .filter_map(|&g| {
+                let j = figures.row(Level::La, la, measure.name, g, year)?;
+                Some((g, rows.gap_to_national[j], j))
+            })
+            .collect();
+        gaps.sort_by(|a, b| match (a.1, b.1) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            _ => std::cmp::Ordering::Equal,
+        });
+        let items: Vec<String> = gaps
+            .iter()
+            .map(|&(group, gap, j)| match (rows.value_member[j], gap) {
+                (Some(value), Some(gap)) => {
+                    let other = rows.national_comparison[j].map(|n| shown(measure, n)).unwrap_or_default();
+                    format!(
+                        "{}: {} against {other} for other pupils nationally, a gap of {}; {} other pupils nationally.{}",
+                        capitalise(group_words(group)),
+                        shown(measure, value),
+                        points(measure, gap),
+                        against_words(rows.vs_national_other[j].as_deref()),
+                        change_words(figures.trend(Level::La, la, measure.name, group, year), measure)
+                    )
+                }
+                (Some(value), None) => format!("{}: {}.", capitalise(group_words(group)), shown(measure, value)),
+                (None, _) => format!(
+                    "{}: withheld (too few pupils, or to protect another figure).",
+                    capitalise(group_words(group))
+                ),
+            })
+            .collect();
+        if !items.is_empty() && HEADLINE.contains(&measure.name) {
+            blocks.push(Block::List(items));
+        }
+    }
+    blocks
+}
+
+/// A measure's value in words: "61.5% of the LA's 1304 pupils met the
+/// expected standard…", "the LA's average Attainment 8 score was 45.3".
+fn what_it_is(measure: &Measure, value: f64, n: Option<u64>) -> String {
+    let pupils = n.map_or("the LA's pupils".to_owned(), |n| {
+        format!("the LA's {n} pupils")
+    });
+    if let Some(rest) = measure.description.strip_prefix("% of pupils ") {
+        return format!("{} of {pupils} were {rest}", shown(measure, value))
+            .replace("were with ", "had ")
+            .replace("were meeting", "met")
+            .replace("were reaching", "reached");
+    }
+    let name = measure
+        .description
+        .split([',', ':'])
+        .next()
+        .unwrap_or(measure.name)
+        .trim();
+    format!(
+        "the LA's {name} was {} ({pupils} with a value)",
+        shown(measure, value)
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+fn value_cell(
+    figures: &Figures,
+    i: usize,
+    measure: &Measure,
+    field: &'static str,
+    value: Option<f64>,
+    text: String,
+) -> Cell {
+    let rows = &figures.rows;
+    let mut cell = Cell::text(if value.is_some() {
+        text
+    } else {
+        WITHHELD.to_owned()
+    })
+    .with("measure", measure.name)
+    .with("group", rows.group[i].name())
+    .with("field", field);
+    if let Some(value) = value {
+        cell = cell.with("value", format!("{value:.6}"));
+    } else if !rows.suppressed[i] {
+        cell.text = String::new();
+    }
+    cell
+}
+
+fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Block> {
+    let rows = &figures.rows;
+    let mut blocks = vec![Block::Heading {
+        level: 2,
+        text: format!("{}, {year}", phase_title(phase)),
+        id: format!("{phase}"),
+    }];
+    let measures: Vec<&'static Measure> = Measure::of_phase(phase)
+        .filter(|m| {
+            figures
+                .row(Level::La, la, m.name, Group::All, year)
+                .is_some()
+        })
+        .collect();
+    // The gap to other pupils nationally, by group, for the headline.
+    if let Some(measure) = measures
+        .iter()
+        .find(|m| HEADLINE.contains(&m.name))
+        .copied()
+    {
+        let bars: Vec<(String, Option<f64>)> = VULNERABLE
+            .iter()
+            .filter_map(|&g| {
+                let j = figures.row(Level::La, la, measure.name, g, year)?;
+                Some((short_group(g).to_owned(), rows.gap_to_national[j]))
+            })
+            .collect();
+        let described: Vec<String> = bars
+            .iter()
+            .map(|(g, v)| {
+                format!(
+                    "{g} {}",
+                    v.map_or(WITHHELD.to_owned(), |v| points(measure, v))
+                )
+            })
+            .collect();
+        let table = Table {
+            caption: format!(
+                "Gap to other pupils nationally, {} {year} ({})",
+                measure.name,
+                unit_words(measure)
+            ),
+            header: vec!["Group".into(), "Gap to other pupils nationally".into()],
+            rows: VULNERABLE
+                .iter()
+                .filter_map(|&g| {
+                    let j = figures.row(Level::La, la, measure.name, g, year)?;
+                    Some(vec![
+                        Cell::row_header(short_group(g)),
+                        value_cell(
+                            figures,
+                            j,
+                            measure,
+                            "gap_to_national",
+                            rows.gap_to_national[j],
+                            rows.gap_to_national[j]
+                                .map(|v| points(measure, v))
+                                .unwrap_or_default(),
+                        ),
+                    ])
+                })
+                .collect(),
+        };
+        let alt = format!(
+            "Bar chart of each vulnerable group's gap to other pupils nationally in {} ({year}): {}.",
+            measure.description,
+            described.join("; ")
+        );
+        blocks.push(Block::Figure(Figure {
+            svg: charts::bars(
+                &format!("gap-{phase}"),
+                &format!("Gap to other pupils nationally, {}", measure.name),
+                &alt,
+                &bars,
+                unit_words(measure),
+            ),
+            alt,
+            caption: format!(
+                "{}: each group's gap to other pupils nationally, {year}",
+                measure.name
+            ),
+            table,
+        }));
+    }
+    // Every measure and group.
+    for measure in measures {
+        let mut table = Table {
+            caption: format!(
+                "{} ({}), LA {la}, {year}",
+                measure.name, measure.description
+            ),
+            header: [
+                "Group",
+                "Pupils",
+                "Value",
+                "95% interval",
+                "England (same group)",
+                "Gap to others in LA",
+                "Gap to others nationally",
+                "Against England (same group)",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows: Vec::new(),
+        };
+        for group in Group::ALL {
+            let Some(i) = figures.row(Level::La, la, measure.name, group, year) else {
+                continue;
+            };
+            let interval = rows.ci_low[i]
+                .zip(rows.ci_high[i])
+                .map(|(l, h)| format!("{} to {}", shown(measure, l), shown(measure, h)))
+                .unwrap_or_default();
+            table.rows.push(vec![
+                Cell::row_header(short_group(group)),
+                {
+                    let cell = Cell::text(rows.n_member[i].map_or(
+                        if rows.suppressed[i] {
+                            WITHHELD.to_owned()
+                        } else {
+                            String::new()
+                        },
+                        |n| n.to_string(),
+                    ))
+                    .with("measure", measure.name)
+                    .with("group", group.name())
+                    .with("field", "n_member");
+                    match rows.n_member[i] {
+                        Some(n) => cell.with("value", n.to_string()),
+                        None => cell,
+                    }
+                },
+                value_cell(
+                    figures,
+                    i,
+                    measure,
+                    "value_member",
+                    rows.value_member[i],
+                    rows.value_member[i]
+                        .map(|v| shown(measure, v))
+                        .unwrap_or_default(),
+                ),
+                Cell::text(if rows.value_member[i].is_some() {
+                    interval
+                } else {
+                    String::new()
+                }),
+                Cell::text(
+                    rows.national_member[i]
+                        .map(|v| shown(measure, v))
+                        .unwrap_or_default(),
+                ),
+                value_cell(
+                    figures,
+                    i,
+                    measure,
+                    "gap",
+                    rows.gap[i],
+                    rows.gap[i].map(|v| points(measure, v)).unwrap_or_default(),
+                ),
+                value_cell(
+                    figures,
+                    i,
+                    measure,
+                    "gap_to_national",
+                    rows.gap_to_national[i],
+                    rows.gap_to_national[i]
+                        .map(|v| points(measure, v))
+                        .unwrap_or_default(),
+                ),
+                Cell::text(match rows.vs_national_same[i].as_deref() {
+                    Some("above") => "above",
+                    Some("below") => "below",
+                    Some("in_line") => "in line",
+                    _ => "",
+                }),
+            ]);
+        }
+        blocks.push(Block::Table(table));
+    }
+    blocks.push(Block::Paragraph(
+        "\"withheld\": fewer pupils than the minimum cohort, or withheld so that another withheld figure cannot be worked out by subtraction. Gaps are the group's value minus that of other pupils (in the LA, or in England); a negative gap means the group is behind.".into(),
+    ));
+    blocks
+}
+
+fn trends_section(
+    figures: &Figures,
+    la: &str,
+    phases: &[Phase],
+    years: &[u16],
+    year: u16,
+    have_trends: bool,
+) -> Vec<Block> {
+    let rows = &figures.rows;
+    let mut blocks = vec![Block::Heading {
+        level: 2,
+        text: "Trends".into(),
+        id: "trends-heading".into(),
+    }];
+    if years.len() < 2 {
+        blocks.push(Block::Paragraph(format!(
+            "The data has one year ({year}): give earlier years' data to see trends."
+        )));
+        return blocks;
+    }
+    for &phase in phases {
+        let Some(measure) = Measure::of_phase(phase).find(|m| HEADLINE.contains(&m.name)) else {
+            continue;
+        };
+        if figures
+            .row(Level::La, la, measure.name, Group::All, year)
+            .is_none()
+        {
+            continue;
+        }
+        let at = |group: Group, y: u16| figures.row(Level::La, la, measure.name, group, y);
+        let series_of = |name: String, group: Group, england: bool| charts::Series {
+            name,
+            points: years
+                .iter()
+                .map(|&y| match at(group, y) {
+                    Some(i) if england => (
+                        y,
+                        if group == Group::All {
+                            rows.national_all[i]
+                        } else {
+                            rows.national_member[i]
+                        },
+                        None,
+                    ),
+                    Some(i) => (y, rows.value_member[i], rows.ci_low[i].zip(rows.ci_high[i])),
+                    None => (y, None, None),
+                })
+                .collect(),
+        };
+        let series = vec![
+            series_of(format!("LA {la}, all"), Group::All, false),
+            series_of("England, all".into(), Group::All, true),
+            series_of(
+                format!("LA {la}, disadvantaged"),
+                Group::Disadvantaged,
+                false,
+            ),
+            series_of("England, disadvantaged".into(), Group::Disadvantaged, true),
+        ];
+        let mut table = Table {
+            caption: format!("{} over the years: LA {la} and England", measure.name),
+            header: vec![
+                "Year".into(),
+                format!("LA {la}, all"),
+                "England, all".into(),
+                format!("LA {la}, disadvantaged"),
+                "England, disadvantaged".into(),
+                "Disadvantaged gap to others nationally".into(),
+            ],
+            rows: Vec::new(),
+        };
+        for &y in years {
+            let cell = |group: Group, england: bool| -> Cell {
+                match at(group, y) {
+                    Some(i) if england => Cell::text(
+                        (if group == Group::All {
+                            rows.national_all[i]
+                        } else {
+                            rows.national_member[i]
+                        })
+                        .map(|v| shown(measure, v))
+                        .unwrap_or_default(),
+                    ),
+                    Some(i) => value_cell(
+                        figures,
+                        i,
+                        measure,
+                        "value_member",
+                        rows.value_member[i],
+                        rows.value_member[i]
+                            .map(|v| shown(measure, v))
+                            .unwrap_or_default(),
+                    )
+                    .with("year", y.to_string()),
+                    None => Cell::text(""),
+                }
+            };
+            let gap = at(Group::Disadvantaged, y).map_or(Cell::text(""), |i| {
+                value_cell(
+                    figures,
+                    i,
+                    measure,
+                    "gap_to_national",
+                    rows.gap_to_national[i],
+                    rows.gap_to_national[i]
+                        .map(|v| points(measure, v))
+                        .unwrap_or_default(),
+                )
+                .with("year", y.to_string())
+            });
+            table.rows.push(vec![
+                Cell::row_header(y.to_string()),
+                cell(Group::All, false),
+                cell(Group::All, true),
+                cell(Group::Disadvantaged, false),
+                cell(Group::Disadvantaged, true),
+                gap,
+            ]);
+        }
+        let alt = format!(
+            "Line chart of {} for LA {la} and England, all pupils and disadvantaged pupils, {} to {}, with the LA's 95% intervals as shaded bands; the table beside it gives every value.",
+            measure.description,
+            years[0],
+            years[years.len() - 1]
+        );
+        blocks.push(Block::Heading {
+            level: 3,
+            text: phase_title(phase).into(),
+            id: format!("trend-{phase}"),
+        });
+        blocks.push(Block::Figure(Figure {
+            svg: charts::lines(
+                &format!("trend-{phase}"),
+                &format!("{} over the years", measure.name),
+                &alt,
+                &series,
+                unit_words(measure).trim_start_matches("percentage "),
+            ),
+            alt,
+            caption: format!("{}: LA {la} against England over the years", measure.name),
+            table,
+        }));
+        // Schools with significant drops.
+        if have_trends {
+            let mut drops: Vec<String> = Vec::new();
+            for i in 0..rows.len() {
+                if rows.level[i] != Level::School
+                    || rows.measure[i] != measure.name
+                    || rows.group[i] != Group::All
+                    || rows.year[i] != year
+                {
+                    continue;
+                }
+                if let Some(t) =
+                    figures.trend(Level::School, &rows.unit[i], measure.name, Group::All, year)
+                {
+                    if t.significance.as_deref() == Some("drop") {
+                        drops.push(format!(
+                            "School {}: {} in {} to {} in {year} ({})",
+                            rows.unit[i],
+                            t.value_previous
+                                .map(|v| shown(measure, v))
+                                .unwrap_or_default(),
+                            t.previous_year.map(|y| y.to_string()).unwrap_or_default(),
+                            t.value.map(|v| shown(measure, v)).unwrap_or_default(),
+                            t.change.map(|c| points(measure, c)).unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            blocks.push(Block::Paragraph(if drops.is_empty() {
+                format!("No school's {} fell significantly in {year}.", measure.name)
+            } else {
+                format!(
+                    "Schools whose {} fell significantly in {year}:",
+                    measure.name
+                )
+            }));
+            if !drops.is_empty() {
+                blocks.push(Block::List(drops));
+            }
+        }
+        let _ = figures.trend(Level::La, la, measure.name, Group::Disadvantaged, year).map(|t| {
+            if let (Some(change), Some(significance)) = (t.gap_change, t.gap_significance.as_deref()) {
+                blocks.push(Block::Paragraph(format!(
+                    "The gap between the LA's disadvantaged and other pupils changed by {} since {} ({}).",
+                    points(measure, change),
+                    t.previous_year.map(|y| y.to_string()).unwrap_or_default(),
+                    match significance {
+                        "rise" => "it narrowed significantly",
+                        "drop" => "it widened significantly",
+                        _ => "not a significant change",
+                    }
+                )));
+            }
+        });
+    }
+    blocks
+}
+
+fn progress_section(
+    figures: &Figures,
+    la: &str,
+    year: u16,
+    gap_index: Option<&DataFrame>,
+    la_code: u16,
+) -> Result<Vec<Block>> {
+    let rows = &figures.rows;
+    let mut blocks = vec![Block::Heading {
+        level: 2,
+        text: "Progress and the disadvantage gap index".into(),
+        id: "progress-heading".into(),
+    }];
+    let progress: Vec<&'static Measure> = crate::MEASURES
+        .iter()
+        .filter(|m| {
+            m.is_progress()
+                && figures
+                    .row(Level::La, la, m.name, Group::All, year)
+                    .is_some()
+        })
+        .collect();
+    if progress.is_empty() {
+        blocks.push(Block::Paragraph(
+            "No progress measure for this year: progress needs prior attainment (ks2_prior, ks1_aps) and estimates (the national pupils, or --estimates dfe), and DfE publishes none for KS4 in 2025 and 2026 or KS2 in 2024 and 2025.".into(),
+        ));
+    } else {
+        let mut table = Table {
+            caption: format!("Progress, LA {la}, {year}"),
+            header: [
+                "Measure",
+                "Group",
+                "Pupils",
+                "Score",
+                "95% interval",
+                "England (same group)",
+                "Band",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows: Vec::new(),
+        };
+        for measure in progress {
+            for group in [Group::All, Group::Disadvantaged, Group::SenAny] {
+                let Some(i) = figures.row(Level::La, la, measure.name, group, year) else {
+                    continue;
+                };
+                table.rows.push(vec![
+                    Cell::row_header(measure.name),
+                    Cell::text(short_group(group)),
+                    Cell::text(rows.n_member[i].map_or(String::new(), |n| n.to_string())),
+                    value_cell(
+                        figures,
+                        i,
+                        measure,
+                        "value_member",
+                        rows.value_member[i],
+                        rows.value_member[i]
+                            .map(|v| shown(measure, v))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::text(
+                        rows.ci_low[i]
+                            .zip(rows.ci_high[i])
+                            .filter(|_| rows.value_member[i].is_some())
+                            .map(|(l, h)| format!("{} to {}", shown(measure, l), shown(measure, h)))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::text(
+                        rows.national_member[i]
+                            .map(|v| shown(measure, v))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::text(
+                        rows.progress_band[i]
+                            .clone()
+                            .unwrap_or_default()
+                            .replace('_', " "),
+                    ),
+                ]);
+            }
+        }
+        blocks.push(Block::Table(table));
+    }
+    match gap_index {
+        Some(frame) if frame.height() > 0 => {
+            let failed = |e: PolarsError| Error::table("gap index", e);
+            let text = |name: &str| -> Result<Vec<Option<String>>> {
+                let c = frame.column(name).map_err(failed)?.cast(&DataType::String).map_err(failed)?;
+                Ok(c.str().map_err(failed)?.iter().map(|v| v.map(str::to_owned)).collect())
+            };
+            let (phase, level, unit) = (text("phase")?, text("level")?, text("unit")?);
+            let index: Vec<Option<f64>> = frame.column("gap_index").map_err(failed)?.f64().map_err(failed)?.iter().collect();
+            let years: Vec<Option<i32>> = frame.column("year").map_err(failed)?.i32().map_err(failed)?.iter().collect();
+            let mut table = Table {
+                caption: format!("The disadvantage gap index, LA {la_code} and England"),
+                header: ["Phase", "Year", "LA", "England"].map(str::to_owned).to_vec(),
+                rows: Vec::new(),
+            };
+            let mut keys: Vec<(String, i32)> = (0..frame.height())
+                .filter_map(|i| Some((phase[i].clone()?, years[i]?)))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            for (p, y) in keys {
+                let find = |lvl: &str, u: &str| {
+                    (0..frame.height())
+                        .find(|&i| phase[i].as_deref() == Some(p.as_str()) && years[i] == Some(y) && level[i].as_deref() == Some(lvl) && unit[i].as_deref() == Some(u))
+                        .and_then(|i| index[i])
+                };
+                let show = |v: Option<f64>| v.map_or(WITHHELD.to_owned(), |v| format!("{v:.2}"));
+                table.rows.push(vec![
+                    Cell::row_header(p.to_uppercase()),
+                    Cell::text(y.to_string()),
+                    Cell::text(show(find("la", &la_code.to_string()))),
+                    Cell::text(show(find("national", crate::geography::ENGLAND))),
+                ]);
+            }
+            blocks.push(Block::Table(table));
+            blocks.push(Block::Paragraph("The index runs from 0 (no gap) to 10 (every disadvantaged pupil below every other pupil), ranking every pupil in England (DfE's method; the LA's index compares the national ranks of its own pupils).".into()));
+        }
+        _ => blocks.push(Block::Paragraph(
+            "The disadvantage gap index ranks every pupil in England: give the national pupil file (--national-pupils) to add the LA's index beside England's.".into(),
+        )),
+    }
+    Ok(blocks)
+}
+
+fn schools_section(
+    figures: &Figures,
+    la: &str,
+    phases: &[Phase],
+    year: u16,
+    inputs: &Inputs,
+) -> Result<Vec<Block>> {
+    let rows = &figures.rows;
+    let mut blocks = vec![Block::Heading {
+        level: 2,
+        text: "Schools, alliances and trusts".into(),
+        id: "schools-heading".into(),
+    }];
+    // Alliances as one school.
+    let alliances: Vec<String> = {
+        let mut units: Vec<String> = (0..rows.len())
+            .filter(|&i| rows.level[i] == Level::Alliance && rows.year[i] == year)
+            .map(|i| rows.unit[i].clone())
+            .collect();
+        units.sort();
+        units.dedup();
+        units
+    };
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Alliances and trusts as one school".into(),
+        id: "alliances".into(),
+    });
+    if alliances.is_empty() {
+        blocks.push(Block::Paragraph("Give the alliances or trusts (--groups FILE, or GIAS's establishment file for trusts) to see each as one school.".into()));
+    } else {
+        for &phase in phases {
+            let Some(measure) = Measure::of_phase(phase).find(|m| HEADLINE.contains(&m.name))
+            else {
+                continue;
+            };
+            let mut table = Table {
+                caption: format!(
+                    "{}: alliances and trusts as one school, {year}",
+                    measure.name
+                ),
+                header: [
+                    "Alliance",
+                    "Pupils",
+                    "All pupils",
+                    "Against England",
+                    "Disadvantaged",
+                    "Disadvantaged gap to others nationally",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                rows: Vec::new(),
+            };
+            for unit in &alliances {
+                let (Some(i), d) = (
+                    figures.row(Level::Alliance, unit, measure.name, Group::All, year),
+                    figures.row(
+                        Level::Alliance,
+                        unit,
+                        measure.name,
+                        Group::Disadvantaged,
+                        year,
+                    ),
+                ) else {
+                    continue;
+                };
+                table.rows.push(vec![
+                    Cell::row_header(unit.clone()),
+                    Cell::text(rows.n_member[i].map_or(WITHHELD.to_owned(), |n| n.to_string())),
+                    value_cell(
+                        figures,
+                        i,
+                        measure,
+                        "value_member",
+                        rows.value_member[i],
+                        rows.value_member[i]
+                            .map(|v| shown(measure, v))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::text(against_words(rows.vs_national_all[i].as_deref())),
+                    d.map_or(Cell::text(""), |d| {
+                        value_cell(
+                            figures,
+                            d,
+                            measure,
+                            "value_member",
+                            rows.value_member[d],
+                            rows.value_member[d]
+                                .map(|v| shown(measure, v))
+                                .unwrap_or_default(),
+                        )
+                    }),
+                    d.map_or(Cell::text(""), |d| {
+                        value_cell(
+                            figures,
+                            d,
+                            measure,
+                            "gap_to_national",
+                            rows.gap_to_national[d],
+                            rows.gap_to_national[d]
+                                .map(|v| points(measure, v))
+                                .unwrap_or_default(),
+                        )
+                    }),
+                ]);
+            }
+            if !table.rows.is_empty() {
+                blocks.push(Block::Table(table));
+            }
+        }
+    }
+    // The Ofsted profile.
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Ofsted profile".into(),
+        id: "ofsted".into(),
+    });
+    match inputs.ofsted {
+        None => blocks.push(Block::Paragraph("Give Ofsted's management-information file or GIAS's establishment file (--ofsted FILE) to add the Ofsted profile.".into())),
+        Some(profile) => {
+            let mut table = Table {
+                caption: "Schools and pupils in good or outstanding schools (old framework)".into(),
+                header: ["Area", "Phase", "Schools good or better", "Pupils in good or better schools", "Schools without a grade", "As at"].map(str::to_owned).to_vec(),
+                rows: Vec::new(),
+            };
+            for row in profile.iter().filter(|r| {
+                r.grade == "good_or_outstanding" && (r.level == "national" || (r.level == "la" && r.unit == la))
+            }) {
+                let pct = |v: Option<f64>, n: u64, of: u64| v.map_or("no grades".to_owned(), |v| format!("{v:.1}% ({n} of {of})"));
+                table.rows.push(vec![
+                    Cell::row_header(if row.level == "national" { "England".to_owned() } else { format!("LA {}", row.unit) }),
+                    Cell::text(row.phase),
+                    Cell::text(pct(row.pct_schools, row.schools, row.schools_graded)),
+                    Cell::text(pct(row.pct_pupils, row.pupils, row.pupils_graded)),
+                    Cell::text(row.schools_without_grade.to_string()),
+                    Cell::text(row.as_at.clone().unwrap_or_default()),
+                ]);
+            }
+            blocks.push(Block::Table(table));
+            let cards = profile.iter().filter(|r| r.level == "la" && r.unit == la && r.framework == crate::ofsted::Framework::ReportCard && r.phase == "all" && r.schools > 0).count();
+            blocks.push(Block::Paragraph(format!(
+                "Report cards (from November 2025) are counted apart, never mixed with the old grades: {cards} grade counts for LA {la} in the full profile (attain ofsted)."
+            )));
+        }
+    }
+    // Categorisation.
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "School categorisation".into(),
+        id: "categorisation".into(),
+    });
+    match (inputs.categorised, inputs.rules) {
+        (Some(categorised), Some(rules)) => {
+            let counts: Vec<String> = rules
+                .categories
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {c}",
+                        categorised.iter().filter(|u| u.category == *c).count()
+                    )
+                })
+                .collect();
+            blocks.push(Block::Paragraph(format!(
+                "By the rules in {} ({} rules, the most concerning category any rule gives): {}. Every rule that fired is listed with its figures; a rule whose figure is withheld is listed as not evaluated.",
+                rules.source,
+                rules.rules.len(),
+                counts.join(", ")
+            )));
+            let mut table = Table {
+                caption: format!("Categories and reasons, {year}"),
+                header: ["School or alliance", "Name", "Category", "Reasons"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                rows: Vec::new(),
+            };
+            let severity = |c: &str| rules.categories.iter().position(|x| x == c).unwrap_or(0);
+            let mut ordered: Vec<&Categorised> = categorised.iter().collect();
+            ordered.sort_by_key(|u| (std::cmp::Reverse(severity(&u.category)), u.unit.clone()));
+            for unit in ordered {
+                let reasons: Vec<String> = unit
+                    .reasons
+                    .iter()
+                    .map(|r| match r.outcome {
+                        Outcome::Fired => format!("{}: {}", r.rule, r.text),
+                        Outcome::NotEvaluated => format!("{} (not evaluated): {}", r.rule, r.text),
+                    })
+                    .collect();
+                table.rows.push(vec![
+                    Cell::row_header(format!("{} {}", unit.level.name(), unit.unit)),
+                    Cell::text(unit.name.clone().unwrap_or_default()),
+                    Cell::text(unit.category.clone())
+                        .with("field", "category")
+                        .with("unit", unit.unit.clone()),
+                    Cell::text(if reasons.is_empty() {
+                        "no rule fired".to_owned()
+                    } else {
+                        reasons.join(" • ")
+                    }),
+                ]);
+            }
+            blocks.push(Block::Table(table));
+        }
+        _ => blocks.push(Block::Paragraph(
+            "Give a rules file (--rules) to categorise the schools.".into(),
+        )),
+    }
+    // Targets.
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Targets".into(),
+        id: "targets".into(),
+    });
+    match inputs.targets {
+        None => blocks.push(Block::Paragraph("Give a targets file (--targets FILE: unit, measure, group, year, target) to judge each school's and alliance's targets.".into())),
+        Some(frame) => {
+            let failed = |e: PolarsError| Error::table("targets", e);
+            let text = |name: &str| -> Result<Vec<String>> {
+                let c = frame.column(name).map_err(failed)?.cast(&DataType::String).map_err(failed)?;
+                Ok(c.str().map_err(failed)?.iter().map(|v| v.unwrap_or_default().to_owned()).collect())
+            };
+            let (unit, measure, group, year_col, target, value, status) =
+                (text("unit")?, text("measure")?, text("group")?, text("year")?, text("target")?, text("value_member")?, text("status")?);
+            let mut table = Table {
+                caption: "Targets".into(),
+                header: ["Unit", "Measure", "Group", "Year", "Target", "Value", "Verdict"].map(str::to_owned).to_vec(),
+                rows: Vec::new(),
+            };
+            for i in 0..frame.height() {
+                table.rows.push(vec![
+                    Cell::row_header(unit[i].clone()),
+                    Cell::text(measure[i].clone()),
+                    Cell::text(group[i].clone()),
+                    Cell::text(year_col[i].clone()),
+                    Cell::text(target[i].clone()),
+                    Cell::text(value[i].parse::<f64>().map(|v| format!("{v:.1}")).unwrap_or_default()),
+                    Cell::text(status[i].replace('_', " ")),
+                ]);
+            }
+            blocks.push(Block::Table(table));
+        }
+    }
+    Ok(blocks)
+}
+
+fn appendix(options: &ReportOptions, rules: Option<&Rules>) -> Vec<Block> {
+    let mut blocks = vec![
+        Block::Heading {
+            level: 2,
+            text: "How these figures are calculated".into(),
+            id: "appendix-heading".into(),
+        },
+        Block::Heading { level: 3, text: "Measures".into(), id: "definitions".into() },
+        Block::List(
+            crate::MEASURES
+                .iter()
+                .map(|m| format!("{}: {}.", m.name, m.description))
+                .collect(),
+        ),
+        Block::Heading { level: 3, text: "Groups and gaps".into(), id: "groups".into() },
+        Block::Paragraph("Each group is compared with the other pupils: disadvantaged with not disadvantaged, FSM with not FSM, SEN support, EHC plan and any SEN with no SEN, looked-after with not looked-after. A gap is the group's value minus its comparison's; the gap to other pupils nationally is DfE's measure of the disadvantage gap.".into()),
+        Block::Heading { level: 3, text: "Intervals and significance".into(), id: "intervals".into() },
+        Block::Paragraph("Every value has a 95% confidence interval: Wilson score intervals for percentages, Student's t for averages, Newcombe's hybrid score interval for a difference of percentages and Welch's for a difference of averages; progress scores use the score plus or minus 1.96 times the national standard deviation over the square root of the number of pupils, as DfE's performance tables do. A figure is significantly above (below) England when its whole interval lies above (below) England's figure. A change is significant when its interval excludes zero.".into()),
+        Block::Heading { level: 3, text: "Withheld figures".into(), id: "suppression".into() },
+        Block::Paragraph(format!(
+            "Figures from fewer than {} pupils are withheld, with their counts. {} Figures derived from a withheld figure (gaps, ranks, trends, categorisation reasons and this report) are withheld with it. What this does not protect: counts and ranks still bound a withheld figure, and a reader with outside knowledge can learn more.",
+            options.min_cohort,
+            match options.disclosure {
+                crate::disclosure::Disclosure::Publish => "So that no withheld figure can be worked out by subtraction (all pupils = a group + the others; an LA = its schools; England = its LAs), further figures are withheld: the smallest figure that protects each one.",
+                crate::disclosure::Disclosure::Secure => "This report was made in secure mode: only figures from too few pupils are withheld, so some can be worked out by subtraction. Do not publish it.",
+            }
+        )),
+    ];
+    if let Some(rules) = rules {
+        blocks.push(Block::Heading {
+            level: 3,
+            text: "Categorisation rules".into(),
+            id: "rules".into(),
+        });
+        blocks.push(Block::List(
+            rules
+                .rules
+                .iter()
+                .map(|r| format!("{} → {}", r.name, rules.categories[r.category]))
+                .collect(),
+        ));
+    }
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Data sources".into(),
+        id: "sources".into(),
+    });
+    blocks.push(Block::List(options.sources.clone()));
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_civil_dates() {
+        let at = |s: u64| date_of(std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01");
+        assert_eq!(at(951_782_400), "2000-02-29");
+        assert_eq!(at(1_796_083_200), "2026-12-01");
+    }
+}

@@ -1,0 +1,141 @@
+"""The council report in a real browser: Debian's Chromium, headless, driven by Selenium (no download: the driver
+and browser are the system's). No console errors, no network requests, the figures in the page equal the gap
+table's, no serious or critical axe-core violation, a full-page screenshot kept under target/."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import polars as pl
+import pytest
+
+import attain
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "datasets" / "sample"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+CLI = pathlib.Path(os.environ.get("ATTAIN_CLI", TARGET / "debug" / "attain"))
+AXE = pathlib.Path(
+    os.environ.get("ATTAIN_AXE", pathlib.Path.home() / ".cache" / "attain-npm" / "node_modules" / "axe-core" / "axe.min.js")
+)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> "dict[str, pathlib.Path]":
+    out = tmp_path_factory.mktemp("report")
+    paths = {}
+    for fmt in ("html", "md"):
+        path = out / f"report.{fmt}"
+        done = subprocess.run(
+            [str(CLI), "report", "--data", str(SAMPLE), "--la", "883", "--out", str(path)],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        paths[fmt] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not try to download anything
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_the_report_in_a_browser(report: "dict[str, pathlib.Path]", browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    url = report["html"].as_uri()
+    browser.get(url)
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Attainment and gaps: LA 883")
+
+    # No console errors.
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == [], errors
+
+    # No network requests but the page itself.
+    requests = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            requests.append(message["params"]["request"]["url"])
+    assert requests and all(r == url for r in requests), requests
+
+    # The figures in the page are the gap table's.
+    gaps = pl.concat(
+        [
+            attain.gaps(SAMPLE / f"{phase}.csv", national=SAMPLE / "national.csv", estimates=SAMPLE / "estimates.csv")
+            for phase in ("eyfs", "phonics", "ks1", "ks2", "ks4")
+        ]
+    ).filter((pl.col("level") == "la") & (pl.col("unit") == "883"))
+    cells = browser.find_elements(By.CSS_SELECTOR, "td[data-field][data-measure][data-group]")
+    checked = withheld = 0
+    for cell in cells:
+        measure, group, field = (cell.get_attribute(a) for a in ("data-measure", "data-group", "data-field"))
+        year = int(cell.get_attribute("data-year") or 2024)
+        row = gaps.filter((pl.col("measure") == measure) & (pl.col("group") == group) & (pl.col("year") == year))
+        assert row.height == 1, (measure, group, year)
+        expected = row[field][0]
+        value = cell.get_attribute("data-value")
+        if expected is None:
+            assert value is None and cell.text in ("withheld", ""), (measure, group, field, cell.text)
+            withheld += cell.text == "withheld"
+        else:
+            assert value is not None and abs(float(value) - expected) < 1e-6, (measure, group, field, value, expected)
+            checked += 1
+    assert checked > 100 and withheld > 0, (checked, withheld)
+
+    # axe-core: no serious or critical violation.
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
+    )
+    assert isinstance(result, list), result
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+    # A full-page screenshot, kept as an artefact.
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(int(height) + 100, 30000))
+    shots = ROOT / "target"
+    shots.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(shots / "report.png"))
+
+
+def test_the_markdown_has_the_same_figures(report: "dict[str, pathlib.Path]") -> None:
+    html = report["html"].read_text(encoding="utf-8")
+    markdown = report["md"].read_text(encoding="utf-8")
+    import re
+
+    # Every figure a table cell shows in the page is in the Markdown too.
+    figures = re.findall(r'data-field="value_member"[^>]*>([^<]+)<', html)
+    assert len(figures) > 100
+    for figure in figures:
+        assert figure in markdown, figure
+    assert markdown.count("withheld") > 0
+
+
+def test_the_python_object_renders(tmp_path: pathlib.Path) -> None:
+    made = attain.report(la=883, data=SAMPLE)
+    assert made._repr_html_().startswith("<!DOCTYPE html>")
+    assert "<h1>Attainment and gaps: LA 883" in made._repr_html_()
+    made.save(tmp_path / "report.md")
+    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("# Attainment and gaps: LA 883")
+    with pytest.raises(attain.UsageError):
+        attain.report(la="883", data=SAMPLE)  # type: ignore[arg-type]
