@@ -236,6 +236,7 @@ pub fn read_file(path: &Path) -> Result<Vec<Summaries>> {
         == 4
         && &magic == b"PAR1";
     let frame = if is_parquet {
+        crate::pupils::check_parquet(path, &source)?;
         let file = std::fs::File::open(path).map_err(|e| Error::io(&source, e))?;
         crate::pupils::guarded(&source, || {
             ParquetReader::new(file)

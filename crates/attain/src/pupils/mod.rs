@@ -24,6 +24,7 @@ mod cells;
 mod from_csv;
 mod from_parquet;
 mod ids;
+mod parquet_pages;
 
 use std::fs::File;
 use std::io::Read;
@@ -41,8 +42,8 @@ use crate::phase::{ColumnKind, OutcomeColumn, Phase, TaCode};
 use cells::{Builder, Cell, Field, Strictness};
 use from_csv::read_csv;
 pub use from_csv::read_csv_from;
-pub(crate) use from_parquet::guarded;
 pub use from_parquet::parquet_columns;
+pub(crate) use from_parquet::{check_parquet, guarded};
 use from_parquet::{from_frame, read_parquet};
 use ids::check_unique_ids;
 pub use ids::{DuplicateFinder, PupilIds, UniqueIds};
