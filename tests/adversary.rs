@@ -185,11 +185,19 @@ fn relations(
                 out.push((cell("la", la), schools.clone()));
             }
         }
-        for (id, schools) in alliances {
-            if units.contains(&("alliance".to_owned(), id.clone())) {
+        for (id, members) in alliances {
+            // Neighbour groups come in as "neighbours:<la>" with their LAs.
+            if let Some(la) = id.strip_prefix("neighbours:") {
+                if units.contains(&("neighbours".to_owned(), la.to_owned())) {
+                    out.push((
+                        cell("neighbours", la),
+                        members.iter().map(|u| cell("la", u)).collect(),
+                    ));
+                }
+            } else if units.contains(&("alliance".to_owned(), id.clone())) {
                 out.push((
                     cell("alliance", id),
-                    schools.iter().map(|u| cell("school", u)).collect(),
+                    members.iter().map(|u| cell("school", u)).collect(),
                 ));
             }
         }
@@ -298,6 +306,38 @@ fn recovered(
             }
             pivots.push((pivot_row, column));
             pivot_row += 1;
+        }
+        // Bounds: a shown rate whose hidden parts, together, meet it for
+        // none or all of their pupils gives each of them away (0% or 100%).
+        if rate {
+            for (total, parts) in relations(&block, las_of_school, alliances, england_is_las) {
+                let Some((n, t)) = known(&total) else {
+                    continue;
+                };
+                let (mut rest_n, mut rest_t, mut hidden) = (n, t, Vec::new());
+                for part in &parts {
+                    match known(part) {
+                        Some((pn, pt)) => {
+                            rest_n -= pn;
+                            rest_t -= pt;
+                        }
+                        None if truth.get(part).is_some_and(|s| s.n.unwrap_or(0.0) > 0.0) => {
+                            hidden.push(part.clone())
+                        }
+                        None => {}
+                    }
+                }
+                let extreme = rest_t.abs() < 1e-6 || (rest_t - rest_n).abs() < 1e-6;
+                if hidden.is_empty() || rest_n < 0.5 || !extreme {
+                    continue;
+                }
+                let value = if rest_t.abs() < 1e-6 { 0.0 } else { 100.0 };
+                for part in hidden {
+                    if truth[&part].value.is_some_and(|v| (v - value).abs() < 1e-6) {
+                        found.push((part, value));
+                    }
+                }
+            }
         }
         let pivot_columns: BTreeSet<usize> = pivots.iter().map(|p| p.1).collect();
         for (r, column) in pivots {
@@ -416,6 +456,105 @@ fn the_default_output_survives_the_adversary() {
     assert!(
         recovered.is_empty(),
         "alliances: {:?}",
+        &recovered[..recovered.len().min(5)]
+    );
+
+    // Overlapping alliances: chains of four schools, each sharing one with
+    // the next, so that relations solve only together.
+    let chains = dir.path().join("chains.csv");
+    let schools: Vec<String> = schools_of(&root().join("datasets/sample"))
+        .into_keys()
+        .collect();
+    let mut text = String::from("urn,group_id,group_name\n");
+    for (g, start) in (0..schools.len().saturating_sub(4)).step_by(3).enumerate() {
+        for urn in &schools[start..start + 4] {
+            text += &format!("{urn},G{g},Chain {g}\n");
+        }
+    }
+    std::fs::write(&chains, text).unwrap();
+    let (withheld, recovered, secondary) = attack(
+        &root().join("datasets/sample"),
+        &[
+            "--groups",
+            chains.to_str().unwrap(),
+            "--level",
+            "national,la,school,alliance",
+        ],
+        false,
+    );
+    report.push(format!(
+        "sample with overlapping alliances: {withheld} withheld ({secondary} secondary), {} recovered",
+        recovered.len()
+    ));
+    assert!(
+        recovered.is_empty(),
+        "overlapping alliances: {:?}",
+        &recovered[..recovered.len().min(5)]
+    );
+
+    // Statistical neighbours: four synthetic LAs as the nation, each LA's
+    // neighbours pooled; a neighbour group adds up its LAs in the data.
+    let nation = dir.path().join("nation");
+    std::fs::create_dir_all(&nation).unwrap();
+    let mut ks2 = String::new();
+    for la in [883, 866, 303, 311] {
+        let out = dir.path().join(format!("n{la}"));
+        attain(&[
+            "synth",
+            "--scale",
+            "la",
+            "--la",
+            &la.to_string(),
+            "--years",
+            "2023-2024",
+            "--seed",
+            "3",
+            "--phase",
+            "ks2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let text = std::fs::read_to_string(out.join("ks2.csv")).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        if ks2.is_empty() {
+            ks2 = format!("{header}\n");
+        }
+        for line in lines {
+            ks2 += line;
+            ks2.push('\n');
+        }
+    }
+    std::fs::write(nation.join("ks2.csv"), ks2).unwrap();
+    let mut model: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut reader =
+        csv::Reader::from_path(root().join("datasets/neighbours/sn_2025.csv")).unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if ["883", "866", "303", "311"].contains(&&record[3]) {
+            model
+                .entry(format!("neighbours:{}", &record[0]))
+                .or_default()
+                .push(record[3].to_owned());
+        }
+    }
+    let args = [
+        "gaps",
+        "--data",
+        nation.to_str().unwrap(),
+        "--level",
+        "national,la,school,neighbours",
+        "--neighbours",
+        "2025",
+    ];
+    let (withheld, recovered, secondary) = attack_with(&args, &schools_of(&nation), &model, true);
+    report.push(format!(
+        "four LAs with neighbours: {withheld} withheld ({secondary} secondary), {} recovered",
+        recovered.len()
+    ));
+    assert!(
+        recovered.is_empty(),
+        "neighbours: {:?}",
         &recovered[..recovered.len().min(5)]
     );
 

@@ -795,8 +795,5 @@ fn targets_at_the_interval_edges() {
         ],
         "{judged}"
     );
-    assert!(
-        judged.contains("withheld: fewer pupils than the minimum cohort"),
-        "{judged}"
-    );
+    assert!(judged.contains("withheld"), "{judged}");
 }

@@ -10,4 +10,4 @@ import attain
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: python attain_binding.py INPUT.parquet OUTPUT.parquet")
-    attain.gaps(sys.argv[1], levels=("national", "la", "school")).write_parquet(sys.argv[2])
+    attain.gaps(sys.argv[1], levels=("national", "la", "school"), disclosure="secure").write_parquet(sys.argv[2])

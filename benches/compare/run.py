@@ -77,7 +77,9 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
     py, attain = args.peer_python, args.attain
     cs = [Contender(name, [py, str(HERE / script)], checked=True, required=True) for name, script in PEERS.items()]
     cs += [
-        Contender("attain CLI", [attain, "gaps", "--pupils"], checked=True, required=True),
+        # Like for like with the peers: primary suppression only (the peers
+        # do no secondary suppression).
+        Contender("attain CLI", [attain, "gaps", "--disclosure", "secure", "--pupils"], checked=True, required=True),
         Contender(
             "attain Python binding",
             [args.binding_python, str(HERE / "attain_binding.py")],
@@ -241,6 +243,17 @@ def load() -> str:
         return "unknown"
 
 
+def strip_priors(python: str, path: str, work: Path) -> str:
+    out = work / "input.parquet"
+    code = (
+        "import pyarrow.parquet as pq, sys; t = pq.read_table(sys.argv[1]); "
+        "t = t.drop_columns([c for c in ('ks1_aps', 'ks2_prior') if c in t.column_names]); "
+        "pq.write_table(t, sys.argv[2], row_group_size=t.num_rows)"
+    )
+    subprocess.run([python, "-c", code, path, str(out)], check=True)
+    return str(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--input", required=True, help="national KS2 pupil Parquet file")
@@ -267,9 +280,16 @@ def main() -> int:
             print(f"**warning: the machine is busy (1-minute load {busy}); timings will be noisy.**\n")
         reference = work / "reference.parquet"
         args.reference = str(reference)
+        # The peers compute the four attainment measures: prior attainment
+        # columns are dropped from the input, so that no contender computes
+        # progress (Attain's progress costs are measured on their own).
+        args.input = strip_priors(args.peer_python, args.input, work)
         cs = contenders(args)
 
-        r = run_once([args.attain, "gaps", "--pupils", args.input, "--out", str(reference)], work / "reference.log")
+        r = run_once(
+            [args.attain, "gaps", "--disclosure", "secure", "--pupils", args.input, "--out", str(reference)],
+            work / "reference.log",
+        )
         if r.returncode != 0:
             sys.exit(f"FAILED: attain gaps exited {r.returncode}\n{r.stderr}")
         verify(cs, args, work, reference)

@@ -1296,10 +1296,26 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             if !evidence.has_measure(level, unit, measure) {
                 return Finding::NotApplicable;
             }
-            let n = evidence
-                .row(level, unit, measure, *group)
-                .and_then(|i| gaps.n_member[i])
-                .unwrap_or(0);
+            let row = evidence.row(level, unit, measure, *group);
+            // A withheld count (published tables hide it) cannot be judged.
+            if let Some(i) = row.filter(|&i| gaps.n_member[i].is_none() && gaps.suppressed[i]) {
+                let mut r = reason(
+                    rule,
+                    rules,
+                    Outcome::NotEvaluated,
+                    format!(
+                        "{} {year}, {}: the count is withheld to protect a small group, so this rule could not be evaluated",
+                        measure.name,
+                        group_words(*group)
+                    ),
+                );
+                r.measure = Some(measure.name);
+                r.group = Some(group.name());
+                r.year = Some(year);
+                let _ = i;
+                return Finding::NotEvaluated(r);
+            }
+            let n = row.and_then(|i| gaps.n_member[i]).unwrap_or(0);
             if n >= *fewer_than {
                 return Finding::Passed;
             }

@@ -548,7 +548,7 @@ impl Engine {
         pool: &[Pooled],
         index: usize,
         population: Population,
-    ) -> (Option<u64>, bool, bool) {
+    ) -> (Option<u64>, Option<f64>, bool) {
         let figure = pool[slot(index, population)];
         let kind = self.measures[index].kind();
         let (n, value) = match figure.shown {
@@ -559,18 +559,25 @@ impl Engine {
             ),
         };
         let withheld = self.suppression.withholds(n.unwrap_or(0)) && value.is_some();
-        (n, value.is_some(), withheld)
+        (n, value, withheld)
     }
 
     /// Records every cell a unit's rows show.
     pub fn add_to_layout(&self, layout: &mut crate::disclosure::Layout, pool: &Pool) {
         for &(index, group) in &self.rows {
             for population in std::iter::once(group.members()).chain(group.comparison()) {
-                let (n, has_value, withheld) = self.cell(pool.figures, index, population);
+                let (n, value, withheld) = self.cell(pool.figures, index, population);
+                // For a rate, the pupils meeting it (what a reader can work
+                // out from the count and the percentage).
+                let met = match self.measures[index].kind() {
+                    MeasureKind::Rate => n.zip(value).map(|(n, v)| (v * n as f64 / 100.0).round()),
+                    MeasureKind::Mean => None,
+                };
                 layout.add(
                     (pool.level, pool.unit, index as u8, population),
                     n,
-                    has_value,
+                    met,
+                    value.is_some(),
                     withheld,
                 );
             }

@@ -213,7 +213,11 @@ impl<'a> Comparison<'a> {
             options.progress.bands,
         );
         if options.disclosure == Disclosure::Publish && options.suppression.min_cohort > 0 {
+            let started = std::time::Instant::now();
             engine.withheld = Some(Arc::new(self.withheld(&engine, options)?));
+            if std::env::var_os("ATTAIN_TIMING").is_some() {
+                eprintln!("disclosure: {year} in {:?}", started.elapsed());
+            }
             engine.hide_counts = true;
         }
         Ok(engine)
@@ -225,9 +229,15 @@ impl<'a> Comparison<'a> {
     pub fn withheld(&self, engine: &Engine, options: &GapOptions) -> Result<Withheld> {
         let year = engine.year;
         let mut layout = Layout::default();
+        // England's figures show in every row's national columns, whether
+        // or not the national rows are asked for: they are in the layout.
+        let mut shown = options.clone();
+        if !shown.levels.contains(&Level::National) {
+            shown.levels.insert(0, Level::National);
+        }
         self.map_units(
             engine,
-            options,
+            &shown,
             From::Local,
             |_| Layout::default(),
             |part, pool| engine.add_to_layout(part, pool),
@@ -275,10 +285,18 @@ impl<'a> Comparison<'a> {
                         }),
                     )
                 }
+                // Only the neighbours with pupils: a reader knows (from
+                // neighbours_used) that the others add nothing.
                 Unit::Neighbours(la) => options
                     .neighbours
                     .as_deref()
-                    .map(|n| n.of(la).iter().map(|&l| (Level::La, Unit::La(l))).collect())
+                    .map(|n| {
+                        n.of(la)
+                            .iter()
+                            .filter(|l| every_la.binary_search(l).is_ok())
+                            .map(|&l| (Level::La, Unit::La(l)))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 // Published national figures cover LAs the data lacks (LA 0
                 // stands for them): no exact relation.

@@ -268,10 +268,10 @@ pub fn judge(targets: &[Target], gaps: &DataFrame, source: &str) -> Result<DataF
             (Some(i), None, ..) => (
                 Status::NotJudged,
                 Some(if rows.suppressed[i] {
-                    format!(
-                        "withheld: fewer pupils than the minimum cohort ({})",
-                        rows.n_member[i].unwrap_or(0)
-                    )
+                    match rows.n_member[i] {
+                        Some(n) => format!("withheld: fewer pupils than the minimum cohort ({n})"),
+                        None => "withheld to protect a small group (too few pupils, or so that another withheld figure cannot be worked out from it)".to_owned(),
+                    }
                 } else {
                     "no value".to_owned()
                 }),

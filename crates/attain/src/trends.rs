@@ -352,7 +352,12 @@ fn push_trend(
 fn keep(engine: &Engine, pool: &Pool) -> Vec<Option<Kept>> {
     let mut kept = vec![None; engine.measures.len() * Group::ALL.len()];
     for (row, &(measure, group)) in engine.rows.iter().enumerate() {
-        kept[key(measure, group)] = Some(Kept::of(&engine.figures(pool, row)));
+        let mut figures = engine.figures(pool, row);
+        // Counts of withheld figures are hidden as the gap table hides them.
+        if engine.hide_counts && figures.member_withheld {
+            figures.n_member = None;
+        }
+        kept[key(measure, group)] = Some(Kept::of(&figures));
     }
     kept
 }

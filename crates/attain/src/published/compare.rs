@@ -416,7 +416,12 @@ fn withheld(
     let mut beside = vec![Beside::default(); size];
     let mut layout = Layout::default();
     let mut every_la: Vec<u16> = Vec::new();
-    for &level in &options.gap.levels {
+    // England's figures show in every row's national columns.
+    let mut levels = options.gap.levels.clone();
+    if !levels.contains(&Level::National) {
+        levels.insert(0, Level::National);
+    }
+    for &level in &levels {
         for (unit, members) in units(year, level, published, options) {
             fill_unit(engine, year, &members, published, &mut pooled, &mut beside);
             engine.add_to_layout(
@@ -487,7 +492,13 @@ fn withheld(
                 .gap
                 .neighbours
                 .as_deref()
-                .map(|n| n.of(la).iter().map(|&l| (Level::La, Unit::La(l))).collect())
+                .map(|n| {
+                    n.of(la)
+                        .iter()
+                        .filter(|l| every_la.binary_search(l).is_ok())
+                        .map(|&l| (Level::La, Unit::La(l)))
+                        .collect()
+                })
                 .unwrap_or_default(),
             _ => continue,
         };
