@@ -611,7 +611,13 @@ class Report:
         self.markdown = markdown
 
     def _repr_html_(self) -> str:
-        return self.html
+        # In a frame of its own: the page's stylesheet must not restyle the notebook.
+        import html as _html
+
+        return (
+            '<iframe style="width:100%;height:720px;border:1px solid #ccc" title="Attain report" '
+            f'srcdoc="{_html.escape(self.html, quote=True)}"></iframe>'
+        )
 
     def save(self, path: "Union[str, os.PathLike[str]]") -> None:
         """Writes the report: Markdown for a ``.md`` path, else HTML."""

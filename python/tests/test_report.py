@@ -133,8 +133,9 @@ def test_the_markdown_has_the_same_figures(report: "dict[str, pathlib.Path]") ->
 
 def test_the_python_object_renders(tmp_path: pathlib.Path) -> None:
     made = attain.report(la=883, data=SAMPLE)
-    assert made._repr_html_().startswith("<!DOCTYPE html>")
-    assert "<h1>Attainment and gaps: LA 883" in made._repr_html_()
+    assert made.html.startswith("<!DOCTYPE html>")
+    rendered = made._repr_html_()
+    assert rendered.startswith("<iframe") and "&lt;h1&gt;Attainment and gaps: LA 883" in rendered
     made.save(tmp_path / "report.md")
     assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("# Attainment and gaps: LA 883")
     with pytest.raises(attain.UsageError):

@@ -70,8 +70,9 @@ enum Command {
 #[derive(Args)]
 struct ReportArgs {
     /// The inputs and options of `gaps` (--data, --pupils, --schools, ...),
-    /// with --la the LA reported, --year the year (default: the latest)
-    /// and --format html or md (default: from --out, else html).
+    /// with --la the LA reported, --year the year reported (default: the
+    /// latest), and --format html or md (not csv, json or parquet; default:
+    /// from --out's extension, else html).
     #[command(flatten)]
     gaps: GapsArgs,
     /// The council's categorisation rules; default: datasets/rules/default.toml.
@@ -509,7 +510,7 @@ fn gaps_published(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
             attain::trends::published_trends(&published, &options, trend_options)?
         }
     };
-    if table.height() == 0 {
+    if table.height() == 0 && matches!(job, Job::Gaps) {
         eprintln!(
             "attain: no rows: the files have no figures for the LAs, phases, levels and years asked for"
         );
@@ -875,7 +876,15 @@ fn report_command(args: ReportArgs) -> Result<()> {
     // their year, as for `gaps`.
     let year = args.gaps.year;
     let mut gaps_args = args.gaps;
-    if gaps_args.schools.is_empty() {
+    // Performance tables named as DfE names them carry their own years, so
+    // --year is then only the year reported.
+    let named = gaps_args.schools.iter().all(|path| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(attain::published::performance::year_from_file_name)
+            .is_some()
+    });
+    if gaps_args.schools.is_empty() || named {
         gaps_args.year = None;
     }
     gaps_args.format = None;

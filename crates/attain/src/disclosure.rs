@@ -273,9 +273,23 @@ impl Decision<'_> {
                     rest_met -= pm?;
                 }
             }
-            let extreme = rest_met.abs() < 1e-6 || (rest_met - rest_n).abs() < 1e-6;
-            if rest_n > 0.5 && extreme {
-                return Some(total);
+            let none_met = rest_met.abs() < 1e-6;
+            let all_met = (rest_met - rest_n).abs() < 1e-6;
+            if rest_n > 0.5 && (none_met || all_met) {
+                // Hide a shown part that breaks the pattern (one with some
+                // pupils who did not meet it, or some who did), the smallest;
+                // the total only when no part can: an LA keeps its figure
+                // when its withheld schools all met a measure.
+                let breaks = relation[1..]
+                    .iter()
+                    .filter(|c| self.shown_with_pupils(c))
+                    .filter(|c| {
+                        let (n, met) = self.layout.known[*c];
+                        met.is_some_and(|m| if all_met { m < n as f64 - 0.5 } else { m > 0.5 })
+                    })
+                    .min_by_key(|c| (self.layout.known[*c].0, **c))
+                    .copied();
+                return Some(breaks.unwrap_or(total));
             }
         }
         None

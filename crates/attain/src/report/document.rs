@@ -181,7 +181,11 @@ impl Document {
     /// The same content as Markdown, for committee papers: charts become
     /// their text alternative and their data table.
     pub fn to_markdown(&self) -> String {
-        let mut out = format!("# {}\n\n{}\n\n", self.title, self.subtitle);
+        let mut out = format!(
+            "# {}\n\n{}\n\n",
+            markdown_text(&self.title),
+            markdown_text(&self.subtitle)
+        );
         for block in &self.blocks {
             markdown_block(&mut out, block);
         }
@@ -265,12 +269,20 @@ fn html_block(out: &mut String, block: &Block) {
     }
 }
 
+/// Text for Markdown: HTML in names (a grouping called "A <b>") would be
+/// rendered by Markdown viewers, so `<`, `>` and `&` are escaped.
+fn markdown_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    markdown_text(text).replace('|', "\\|").replace('\n', " ")
 }
 
 fn markdown_table(out: &mut String, table: &Table) {
-    let _ = writeln!(out, "**{}**\n", table.caption);
+    let _ = writeln!(out, "**{}**\n", markdown_text(&table.caption));
     let _ = writeln!(
         out,
         "| {} |",
@@ -302,20 +314,30 @@ fn markdown_table(out: &mut String, table: &Table) {
 fn markdown_block(out: &mut String, block: &Block) {
     match block {
         Block::Heading { level, text, .. } => {
-            let _ = writeln!(out, "{} {text}\n", "#".repeat(*level as usize));
+            let _ = writeln!(
+                out,
+                "{} {}\n",
+                "#".repeat(*level as usize),
+                markdown_text(text)
+            );
         }
         Block::Paragraph(text) => {
-            let _ = writeln!(out, "{text}\n");
+            let _ = writeln!(out, "{}\n", markdown_text(text));
         }
         Block::List(items) => {
             for item in items {
-                let _ = writeln!(out, "- {item}");
+                let _ = writeln!(out, "- {}", markdown_text(item));
             }
             out.push('\n');
         }
         Block::Table(table) => markdown_table(out, table),
         Block::Figure(figure) => {
-            let _ = writeln!(out, "*{}*: {}\n", figure.caption, figure.alt);
+            let _ = writeln!(
+                out,
+                "*{}*: {}\n",
+                markdown_text(&figure.caption),
+                markdown_text(&figure.alt)
+            );
             markdown_table(out, &figure.table);
         }
         Block::Section { blocks, .. } => {

@@ -389,8 +389,17 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
     let mut document = Document {
         title: format!("Attainment and gaps: LA {la}, {}/{}", year - 1, year % 100),
         subtitle: format!(
-            "Every phase, every vulnerable group, against England. Made with Attain on {}. Figures from fewer than {} pupils, and figures that would reveal them, are withheld.",
-            options.made, options.min_cohort
+            "Every phase, every vulnerable group, against England. Made with Attain on {}. {}",
+            options.made,
+            match (options.min_cohort, options.disclosure) {
+                (0, _) => "Nothing is withheld (minimum cohort 0): for use inside a secure setting only; do not publish.".to_owned(),
+                (k, crate::disclosure::Disclosure::Publish) => format!(
+                    "Figures from fewer than {k} pupils, and figures that would reveal them, are withheld."
+                ),
+                (k, crate::disclosure::Disclosure::Secure) => format!(
+                    "Figures from fewer than {k} pupils are withheld, but some can be worked out from others (secure mode): for use inside a secure setting only; do not publish."
+                ),
+            }
         ),
         blocks: Vec::new(),
     };
@@ -469,6 +478,11 @@ fn phase_headline(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<B
                 .is_some()
         })
         .collect();
+    if measures.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "The data has no all-pupil figures for LA {la} in {year} in this phase (a table of one group only, such as looked-after pupils' outcomes): see the phase's table below."
+        )));
+    }
     for measure in measures {
         let Some(i) = figures.row(Level::La, la, measure.name, Group::All, year) else {
             continue;
@@ -619,11 +633,13 @@ fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Bl
         text: format!("{}, {year}", phase_title(phase)),
         id: format!("{phase}"),
     }];
+    // Every measure with a figure for any group (a table of looked-after
+    // pupils' outcomes has no all-pupil rows).
     let measures: Vec<&'static Measure> = Measure::of_phase(phase)
         .filter(|m| {
-            figures
-                .row(Level::La, la, m.name, Group::All, year)
-                .is_some()
+            Group::ALL
+                .iter()
+                .any(|&g| figures.row(Level::La, la, m.name, g, year).is_some())
         })
         .collect();
     // The gap to other pupils nationally, by group, for the headline.
@@ -860,14 +876,19 @@ fn trends_section(
         ];
         let mut table = Table {
             caption: format!("{} over the years: LA {la} and England", measure.name),
-            header: vec![
-                "Year".into(),
-                format!("LA {la}, all"),
-                "England, all".into(),
-                format!("LA {la}, disadvantaged"),
-                "England, disadvantaged".into(),
-                "Disadvantaged gap to others nationally".into(),
-            ],
+            header: {
+                let mut header = vec![
+                    "Year".to_owned(),
+                    format!("LA {la}, all"),
+                    "England, all".into(),
+                ];
+                for group in VULNERABLE {
+                    header.push(format!("LA {la}, {}", short_group(group)));
+                    header.push(format!("England, {}", short_group(group)));
+                }
+                header.push("Disadvantaged gap to others nationally".into());
+                header
+            },
             rows: Vec::new(),
         };
         for &y in years {
@@ -909,17 +930,20 @@ fn trends_section(
                 )
                 .with("year", y.to_string())
             });
-            table.rows.push(vec![
+            let mut row = vec![
                 Cell::row_header(y.to_string()),
                 cell(Group::All, false),
                 cell(Group::All, true),
-                cell(Group::Disadvantaged, false),
-                cell(Group::Disadvantaged, true),
-                gap,
-            ]);
+            ];
+            for group in VULNERABLE {
+                row.push(cell(group, false));
+                row.push(cell(group, true));
+            }
+            row.push(gap);
+            table.rows.push(row);
         }
         let alt = format!(
-            "Line chart of {} for LA {la} and England, all pupils and disadvantaged pupils, {} to {}, with the LA's 95% intervals as shaded bands; the table beside it gives every value.",
+            "Line chart of {} for LA {la} and England, all pupils and disadvantaged pupils, {} to {}, with the LA's 95% intervals as shaded bands; the table beside it gives every value, for every vulnerable group.",
             measure.description,
             years[0],
             years[years.len() - 1]
@@ -1391,14 +1415,15 @@ fn appendix(options: &ReportOptions, rules: Option<&Rules>) -> Vec<Block> {
         Block::Heading { level: 3, text: "Intervals and significance".into(), id: "intervals".into() },
         Block::Paragraph("Every value has a 95% confidence interval: Wilson score intervals for percentages, Student's t for averages, Newcombe's hybrid score interval for a difference of percentages and Welch's for a difference of averages; progress scores use the score plus or minus 1.96 times the national standard deviation over the square root of the number of pupils, as DfE's performance tables do. A figure is significantly above (below) England when its whole interval lies above (below) England's figure. A change is significant when its interval excludes zero.".into()),
         Block::Heading { level: 3, text: "Withheld figures".into(), id: "suppression".into() },
-        Block::Paragraph(format!(
-            "Figures from fewer than {} pupils are withheld, with their counts. {} Figures derived from a withheld figure (gaps, ranks, trends, categorisation reasons and this report) are withheld with it. What this does not protect: counts and ranks still bound a withheld figure, and a reader with outside knowledge can learn more.",
-            options.min_cohort,
-            match options.disclosure {
-                crate::disclosure::Disclosure::Publish => "So that no withheld figure can be worked out by subtraction (all pupils = a group + the others; an LA = its schools; England = its LAs), further figures are withheld: the smallest figure that protects each one.",
-                crate::disclosure::Disclosure::Secure => "This report was made in secure mode: only figures from too few pupils are withheld, so some can be worked out by subtraction. Do not publish it.",
-            }
-        )),
+        Block::Paragraph(match (options.min_cohort, options.disclosure) {
+            (0, _) => "This report was made with a minimum cohort of 0: nothing is withheld. It is for use inside a secure setting only; do not publish it.".to_owned(),
+            (k, crate::disclosure::Disclosure::Secure) => format!(
+                "Figures from fewer than {k} pupils are withheld; counts are shown. This report was made in secure mode: only figures from too few pupils are withheld, so some can be worked out by subtraction. Do not publish it."
+            ),
+            (k, crate::disclosure::Disclosure::Publish) => format!(
+                "Figures from fewer than {k} pupils are withheld, with their counts. So that no withheld figure can be worked out by subtraction (all pupils = a group + the others; an LA = its schools; England = its LAs), or from a total where every pupil (or none) met a measure, further figures are withheld: the smallest that protects each one. Figures derived from a withheld figure (gaps, ranks, trends, categorisation reasons and this report) are withheld with it. What this does not protect: counts and ranks still bound a withheld figure, and a reader with outside knowledge can learn more."
+            ),
+        }),
     ];
     if let Some(rules) = rules {
         blocks.push(Block::Heading {
