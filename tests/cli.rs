@@ -797,3 +797,29 @@ fn targets_at_the_interval_edges() {
     );
     assert!(judged.contains("withheld"), "{judged}");
 }
+
+#[test]
+fn the_table_does_not_depend_on_thread_count() {
+    // Polars and rayon size their pools once per process, so each thread
+    // count is its own run of the binary.
+    let run = |threads: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_attain"))
+            .args(["gaps", "--data", "datasets/sample"])
+            .env("POLARS_MAX_THREADS", threads)
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let one = run("1");
+    assert!(one.lines().count() > 1000, "the sample gives a full table");
+    for threads in ["2", "4"] {
+        assert_eq!(one, run(threads), "{threads} threads");
+    }
+}
