@@ -367,12 +367,24 @@ fn plan(
                 _ => None,
             }
         }).ok_or_else(|| {
+            // The header as found, so that a misnamed or misplaced column
+            // shows in the message.
+            let mut found = header.join(",");
+            if found.chars().count() > 200 {
+                found = found.chars().take(200).collect::<String>() + "…";
+            }
+            let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+            let case_hint = if Phase::detect(lower.iter().map(String::as_str)).is_some() {
+                "; column names are lower case"
+            } else {
+                ""
+            };
             Error::invalid(
                 source,
                 Some(1),
                 None,
-                None,
-                "the outcome columns of exactly one phase (gld for eyfs, phonics_mark for phonics, ks1_read/ks1_writ/ks1_mat for ks1, ks2_read/ks2_mat/ks2_writ for ks2, att8/eng_grade/mat_grade for ks4), or a phase given explicitly",
+                Some(&found),
+                format!("the outcome columns of exactly one phase (gld for eyfs, phonics_mark for phonics, ks1_read/ks1_writ/ks1_mat for ks1, ks2_read/ks2_mat/ks2_writ for ks2, att8/eng_grade/mat_grade for ks4), or a phase given explicitly{case_hint}"),
             )
         })?,
     };
@@ -386,13 +398,21 @@ fn plan(
         match header.iter().filter(|&&h| h == name).count() {
             1 => {}
             0 => {
+                // A column named in another case is named back, not taken:
+                // a header is matched exactly.
+                let near = header
+                    .iter()
+                    .find(|h| h.eq_ignore_ascii_case(name) || h.trim().eq_ignore_ascii_case(name));
                 return Err(Error::invalid(
                     source,
                     Some(1),
                     Some(name),
-                    None,
-                    format!("a column named {name} (a {phase} pupil table needs it)"),
-                ))
+                    near.copied(),
+                    match near {
+                        Some(_) => format!("a column named {name} (a {phase} pupil table needs it; column names are lower case)"),
+                        None => format!("a column named {name} (a {phase} pupil table needs it)"),
+                    },
+                ));
             }
             _ => {
                 return Err(Error::invalid(
