@@ -292,6 +292,89 @@ fn published_progress_shows_schools_as_published_and_pools_las_near_dfe() {
     }
 }
 
+/// Every LA of England in DfE's 2018/19 KS4 table (a column subset of the
+/// national file): schools as published, and each LA's pool against DfE's
+/// LA row. The pool can only hold the pupils of the schools the table lists;
+/// where it holds all of DfE's LA pupils it lands within rounding of DfE's
+/// figure, and the difference elsewhere grows with the pupils it lacks.
+#[test]
+fn published_progress_for_every_la_of_england() {
+    let published = Published::read_files(
+        &[shared(
+            "perf_tables_ks4_2019_england/england_ks4provisional.csv",
+        )],
+        &Vec::<PathBuf>::new(),
+        Some(2019),
+    )
+    .unwrap();
+    let table = rows(attain::published::gap_table(
+        &published,
+        &published_options(&[Level::La, Level::School]),
+    ))
+    .unwrap();
+    let extra = table.published.as_ref().unwrap();
+    let (mut schools, mut full, mut most) = (0, 0, 0);
+    let mut differences = Vec::new();
+    for row in 0..table.len() {
+        if table.measure[row] != "ks4.p8" || table.group[row] != Group::All {
+            continue;
+        }
+        match table.level[row] {
+            Level::School if table.value_member[row].is_some() => {
+                // DfE's own value and interval: two decimal places.
+                let value = table.value_member[row].unwrap();
+                assert_eq!(value, (value * 100.0).round() / 100.0);
+                assert!(
+                    table.ci_low[row].unwrap() <= value && value <= table.ci_high[row].unwrap()
+                );
+                schools += 1;
+            }
+            Level::La => {
+                let (Some(pooled), Some(dfe), Some(n), Some(dfe_n)) = (
+                    table.value_member[row],
+                    extra.published_member[row],
+                    table.n_member[row],
+                    extra.published_n_member[row],
+                ) else {
+                    continue;
+                };
+                let difference = (pooled - dfe).abs();
+                assert!(
+                    n <= dfe_n,
+                    "LA {}: {n} pupils pooled, DfE {dfe_n}",
+                    table.unit[row]
+                );
+                if n == dfe_n {
+                    assert!(
+                        difference <= 0.01,
+                        "LA {}: {pooled} vs {dfe}",
+                        table.unit[row]
+                    );
+                    full += 1;
+                } else if n as f64 >= 0.98 * dfe_n as f64 {
+                    assert!(
+                        difference <= 0.04,
+                        "LA {}: {pooled} vs {dfe}",
+                        table.unit[row]
+                    );
+                    most += 1;
+                }
+                differences.push(difference);
+            }
+            _ => {}
+        }
+    }
+    assert!(schools > 3000, "{schools} schools");
+    assert!(
+        full >= 5 && most >= 100,
+        "{full} LAs fully covered, {most} at 98%"
+    );
+    differences.sort_by(f64::total_cmp);
+    assert_eq!(differences.len(), 150);
+    let median = differences[differences.len() / 2];
+    assert!(median <= 0.015, "median difference {median}");
+}
+
 #[test]
 fn bands_match_dfes_published_banding() {
     let path = shared("perf_tables_2023_extracts/ebi_fixture_mat_ks4_2022-23.csv");
