@@ -22,7 +22,9 @@
 //! the nation, year by year, and an LA's or a school's index compares the
 //! national positions of its own disadvantaged and other pupils. A unit
 //! without disadvantaged or without other pupils has no index; one with
-//! fewer than the minimum cohort on either side is withheld.
+//! fewer than the minimum cohort on either side is withheld, and so is a
+//! parent whose index would give a withheld child's away
+//! (see `withhold_determined_parents`).
 //!
 //! Columns ([`crate::schema::GAP_INDEX_COLUMNS`]): `phase, year, level,
 //! unit, gap_index, n_disadvantaged, n_other, suppressed`.
@@ -124,6 +126,97 @@ pub fn index(disadvantaged: (f64, u64), other: (f64, u64)) -> Option<f64> {
     (dis_n > 0 && other_n > 0).then(|| 20.0 * (other_sum / other_n as f64 - dis_sum / dis_n as f64))
 }
 
+/// A unit's national ranks: sums and counts of its disadvantaged and other
+/// pupils.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    dis_sum: f64,
+    dis_n: u64,
+    other_sum: f64,
+    other_n: u64,
+    withheld: bool,
+}
+
+impl Tally {
+    fn add(&mut self, disadvantaged: bool, rank: f64) {
+        if disadvantaged {
+            self.dis_sum += rank;
+            self.dis_n += 1;
+        } else {
+            self.other_sum += rank;
+            self.other_n += 1;
+        }
+    }
+
+    /// Whether this unit holds exactly `parent`'s share of disadvantaged
+    /// pupils (compared in whole numbers).
+    fn same_share_as(&self, parent: &Tally) -> bool {
+        self.dis_n as u128 * parent.other_n as u128 == self.other_n as u128 * parent.dis_n as u128
+    }
+}
+
+/// Secondary suppression for the index. A parent's index (an LA over its
+/// schools, England over its LAs or its schools) mixes its children's mean
+/// ranks, the disadvantaged ones weighted by each child's share of the
+/// parent's disadvantaged pupils and the others by its share of the other
+/// pupils. Where those weights differ, each shown child leaves one unknown
+/// free and a withheld child's index cannot be worked out. Where every child
+/// holds exactly the parent's share of disadvantaged pupils, the weights
+/// agree, the parent's index is the children's mean weighted by pupils, and
+/// a withheld child would follow from it: there the parent is withheld too.
+fn withhold_determined_parents(
+    tallies: &mut FxHashMap<(Level, Unit), Tally>,
+    schools_of_la: &FxHashMap<Unit, Vec<Unit>>,
+    levels: &[Level],
+) {
+    let written = |level| levels.contains(&level);
+    let determined = |tallies: &FxHashMap<(Level, Unit), Tally>,
+                      parent: (Level, Unit),
+                      children: &[(Level, Unit)]| {
+        let parent = tallies[&parent];
+        !parent.withheld
+            && children.iter().any(|child| {
+                let child = tallies[child];
+                child.withheld && child.dis_n > 0 && child.other_n > 0
+            })
+            && children
+                .iter()
+                .all(|child| tallies[child].same_share_as(&parent))
+    };
+    let mut las: Vec<Unit> = schools_of_la.keys().copied().collect();
+    las.sort_unstable();
+    if written(Level::La) && written(Level::School) {
+        for &la in &las {
+            let schools: Vec<(Level, Unit)> = schools_of_la[&la]
+                .iter()
+                .map(|&s| (Level::School, s))
+                .collect();
+            if determined(tallies, (Level::La, la), &schools) {
+                tallies.get_mut(&(Level::La, la)).unwrap().withheld = true;
+            }
+        }
+    }
+    if written(Level::National) {
+        let england = (Level::National, Unit::England);
+        for (level, units) in [
+            (Level::La, las.clone()),
+            (
+                Level::School,
+                schools_of_la
+                    .values()
+                    .flatten()
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ),
+        ] {
+            let children: Vec<(Level, Unit)> = units.into_iter().map(|u| (level, u)).collect();
+            if written(level) && determined(tallies, england, &children) {
+                tallies.get_mut(&england).unwrap().withheld = true;
+            }
+        }
+    }
+}
+
 /// The gap index table of pupil files of one phase (KS2 or KS4).
 pub fn gap_index(
     paths: &[impl AsRef<Path>],
@@ -194,36 +287,53 @@ fn from_ranked(
                 .collect(),
         };
         let ranks = normalised_mid_ranks(&scores);
-        for &level in levels {
-            // (sum of disadvantaged ranks, count, sum of other ranks, count)
-            let mut units: FxHashMap<Unit, (f64, u64, f64, u64)> = FxHashMap::default();
-            for (position, &i) in rows.iter().enumerate() {
-                let unit = match level {
-                    Level::National => Unit::England,
-                    Level::La => Unit::La(ranked.la_code[i]),
-                    _ => Unit::School(ranked.urn[i]),
-                };
-                let entry = units.entry(unit).or_default();
-                if ranked.disadvantaged[i] {
-                    entry.0 += ranks[position];
-                    entry.1 += 1;
-                } else {
-                    entry.2 += ranks[position];
-                    entry.3 += 1;
-                }
+        // Every level is summed, whichever are written, so that the
+        // relations between the written ones can be checked.
+        let mut tallies: FxHashMap<(Level, Unit), Tally> = FxHashMap::default();
+        let mut schools_of_la: FxHashMap<Unit, Vec<Unit>> = FxHashMap::default();
+        for (position, &i) in rows.iter().enumerate() {
+            let (la, school) = (Unit::La(ranked.la_code[i]), Unit::School(ranked.urn[i]));
+            for key in [
+                (Level::National, Unit::England),
+                (Level::La, la),
+                (Level::School, school),
+            ] {
+                tallies
+                    .entry(key)
+                    .or_default()
+                    .add(ranked.disadvantaged[i], ranks[position]);
             }
-            let mut units: Vec<(Unit, (f64, u64, f64, u64))> = units.into_iter().collect();
-            units.sort_unstable_by_key(|(unit, _)| *unit);
-            for (unit, (dis_sum, dis_n, other_sum, other_n)) in units {
-                let withheld = suppression.withholds(dis_n) || suppression.withholds(other_n);
-                out_year.push(year as i32);
-                out_level.push(level as u8);
-                out_unit.push(unit);
-                out_index.push(index((dis_sum, dis_n), (other_sum, other_n)).filter(|_| !withheld));
-                out_dis.push(dis_n as i64);
-                out_other.push(other_n as i64);
-                out_suppressed.push(withheld);
+            let schools = schools_of_la.entry(la).or_default();
+            if schools.last() != Some(&school) && !schools.contains(&school) {
+                schools.push(school);
             }
+        }
+        for tally in tallies.values_mut() {
+            tally.withheld =
+                suppression.withholds(tally.dis_n) || suppression.withholds(tally.other_n);
+        }
+        withhold_determined_parents(&mut tallies, &schools_of_la, levels);
+        let mut written: Vec<(&(Level, Unit), &Tally)> = tallies
+            .iter()
+            .filter(|((level, _), _)| levels.contains(level))
+            .collect();
+        written.sort_unstable_by_key(|((level, unit), _)| {
+            (levels.iter().position(|l| l == level), *unit)
+        });
+        for (&(level, unit), tally) in written {
+            out_year.push(year as i32);
+            out_level.push(level as u8);
+            out_unit.push(unit);
+            out_index.push(
+                index(
+                    (tally.dis_sum, tally.dis_n),
+                    (tally.other_sum, tally.other_n),
+                )
+                .filter(|_| !tally.withheld),
+            );
+            out_dis.push(tally.dis_n as i64);
+            out_other.push(tally.other_n as i64);
+            out_suppressed.push(tally.withheld);
         }
     }
     let rows = out_year.len();
@@ -290,5 +400,78 @@ mod tests {
         assert_eq!(normalised_mid_ranks(&scores), vec![2.0 / 3.0; 3]);
         // No disadvantaged pupils: no index.
         assert_eq!(index((0.0, 0), (1.0, 2)), None);
+    }
+
+    /// Two schools of one LA, `(disadvantaged, other)` pupils each, graded
+    /// so that ranks spread.
+    fn two_schools_ranked(first: (u32, u32), second: (u32, u32)) -> Ranked {
+        let mut ranked = Ranked::default();
+        for (urn, (dis, other)) in [(100_001, first), (100_002, second)] {
+            for pupil in 0..dis + other {
+                ranked.year.push(2024);
+                ranked.la_code.push(883);
+                ranked.urn.push(urn);
+                ranked.disadvantaged.push(pupil < dis);
+                ranked.first.push(f64::from((pupil * 7 + urn) % 10));
+                ranked.second.push(f64::from((pupil * 3) % 10));
+            }
+        }
+        ranked
+    }
+
+    /// The table at every level, minimum cohort 6.
+    fn two_schools(first: (u32, u32), second: (u32, u32)) -> DataFrame {
+        let levels = [Level::National, Level::La, Level::School];
+        let ranked = two_schools_ranked(first, second);
+        from_ranked(Phase::Ks4, &ranked, &levels, Suppression { min_cohort: 6 }).unwrap()
+    }
+
+    fn withheld(table: &DataFrame) -> Vec<bool> {
+        table
+            .column("suppressed")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_parent_that_would_give_a_withheld_child_away_is_withheld() {
+        // Both schools a quarter disadvantaged: the LA's index is the
+        // schools' mean weighted by pupils, so with the second school's
+        // shown it would give the first's. The LA, and England (the LA's
+        // pupils again), are withheld with it.
+        assert_eq!(
+            withheld(&two_schools((3, 9), (10, 30))),
+            [true, true, true, false]
+        );
+        // Why: unsuppressed, the LA's index is the schools' weighted by pupils.
+        let ranked = two_schools_ranked((3, 9), (10, 30));
+        let all = from_ranked(
+            Phase::Ks4,
+            &ranked,
+            &[Level::La, Level::School],
+            Suppression { min_cohort: 0 },
+        )
+        .unwrap();
+        let index: Vec<f64> = all
+            .column("gap_index")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect();
+        assert!(
+            (index[0] - (12.0 * index[1] + 40.0 * index[2]) / 52.0).abs() < 1e-12,
+            "{index:?}"
+        );
+        // Shares that differ leave the first school's index undetermined.
+        assert_eq!(
+            withheld(&two_schools((3, 9), (11, 30))),
+            [false, false, true, false]
+        );
     }
 }

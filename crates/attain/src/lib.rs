@@ -26,7 +26,7 @@
 //!    and pupil profile (a published cell becomes the same [`Summary`]);
 //! 3. **pools**: per (phase, year, level, unit), a summary per measure and
 //!    population, with DfE's own figure beside it where a file gives one
-//!    ([`compare::Pool`]), built by [`gaps`] from pupils and by
+//!    ([`compare::Pool`]), built by [`gaps()`] from pupils and by
 //!    [`published::gap_table`] from published figures;
 //! 4. **[`compare`]**: the one engine that turns pools into rows: values,
 //!    [`stats`] intervals, gaps, national figures, significance against

@@ -19,7 +19,7 @@
 //! regard to case, a UTF-8 byte-order mark ignored):
 //!
 //! * Ofsted's monthly management information ("MI"), "Management information
-//!   – state-funded schools – latest inspections as at <date>": `URN`,
+//!   – state-funded schools – latest inspections as at `<date>`": `URN`,
 //!   `LAESTAB` (its first three digits are the LA code), `School name`,
 //!   `Ofsted phase`, `Total number of pupils`; old grades from `Latest OEIF
 //!   overall effectiveness`, dated by `Inspection start date of latest OEIF
