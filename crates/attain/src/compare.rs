@@ -151,6 +151,9 @@ pub struct Pooled {
     pub value: Option<f64>,
     /// The progress band a published source gives for exactly this unit.
     pub band: Option<Band>,
+    /// The source withheld this unit's band (DfE's `SUPP`): none is
+    /// computed in its place.
+    pub band_withheld: bool,
 }
 
 impl Pooled {
@@ -687,12 +690,12 @@ impl Engine {
                     .filter(|_| pool.level == Level::School)
                     .map(|(r, n)| band(r, n, 5) as i64 + 1),
             );
-            let published_band = pool.figures[slot(index, group.members())]
-                .band
-                .filter(|_| f.value_member.is_some());
+            let published = &pool.figures[slot(index, group.members())];
+            let published_band = published.band.filter(|_| f.value_member.is_some());
             let progress_band = match self.bands {
                 _ if !measure.is_progress() || pool.level == Level::National => None,
                 Bands::Dfe { .. } if published_band.is_some() => published_band,
+                Bands::Dfe { .. } if published.band_withheld => None,
                 Bands::Dfe { well } => f.value_member.zip(f.interval).map(|(value, i)| {
                     // DfE's Progress 8 threshold; KS2's is not published.
                     let well = well.or((measure.name == "ks4.p8").then_some(0.5));

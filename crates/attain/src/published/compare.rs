@@ -96,6 +96,7 @@ impl Pooled {
                 missing: None,
                 interval: figure.interval.map(|(low, high)| Interval { low, high }),
                 band: figure.band,
+                band_withheld: figure.band_withheld,
                 // A mean without a published total shows DfE's value.
                 value: figure
                     .value

@@ -269,6 +269,7 @@ pub(super) fn read(
                 count_rounded: counts_rounded_above_la && !matches!(area, Area::La(_)),
                 interval: None,
                 band: None,
+                band_withheld: false,
                 file: 0,
                 row,
             });

@@ -195,6 +195,7 @@ pub(super) fn read(
             count_rounded: false,
             interval: None,
             band: None,
+            band_withheld: false,
             file: 0,
             row,
         });

@@ -97,6 +97,9 @@ pub struct Figure {
     pub interval: Option<(f64, f64)>,
     /// The published progress band, where the file gives one.
     pub band: Option<crate::progress::Band>,
+    /// The file has a band column but gives a code (`SUPP`, `NE`, …) in
+    /// place of this figure's band: DfE withheld it, so none is computed.
+    pub band_withheld: bool,
     /// Which file of the [`Published`] it came from, and its row there
     /// (spreadsheet numbering: the header is row 1).
     pub file: u32,
@@ -826,6 +829,7 @@ mod tests {
             count_rounded: false,
             interval: None,
             band: None,
+            band_withheld: false,
             file: 0,
             row: 2,
         };

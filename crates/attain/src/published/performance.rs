@@ -476,9 +476,10 @@ pub(super) fn read(
                     .filter(|&(low, high)| low < high && low <= *v && *v <= high),
                 _ => None,
             };
-            let band = band_at
+            let band_cell = band_at
                 .filter(|_| value.is_ok())
-                .and_then(|at| crate::progress::Band::parse(Sheet::field(record, at)));
+                .map(|at| Sheet::field(record, at));
+            let band = band_cell.and_then(crate::progress::Band::parse);
             figures.push(Figure {
                 year,
                 measure,
@@ -491,6 +492,7 @@ pub(super) fn read(
                 count_rounded: false,
                 interval,
                 band,
+                band_withheld: band_cell.is_some() && band.is_none(),
                 file: 0,
                 row,
             });
