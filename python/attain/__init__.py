@@ -502,14 +502,22 @@ def _gap_and_trend_tables(
     groups: Optional[TableLike],
     min_cohort: int,
     estimates: "Union[None, str, os.PathLike[str]]",
-) -> "tuple[pl.DataFrame, pl.DataFrame]":
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
+    with_trends: bool = True,
+) -> "tuple[pl.DataFrame, Optional[pl.DataFrame]]":
     """The gap and trends tables of every phase given, as ``attain categorise`` builds them."""
+    common: "dict[str, Any]" = dict(
+        neighbours=neighbours, progress_sd=progress_sd, progress_bands=progress_bands, disclosure=disclosure,
+    )
     if schools is not None or published is not None:
         kwargs: "dict[str, Any]" = dict(
             schools=schools, published=published, la=la, year=year, national=national, min_cohort=min_cohort,
-            groups=groups,
+            groups=groups, **common,
         )
-        return published_gaps(**kwargs), trends(**kwargs)
+        return published_gaps(**kwargs), trends(**kwargs) if with_trends else None
     tables: "list[Any]" = []
     if data is not None:
         folder = os.fspath(data)
@@ -530,11 +538,32 @@ def _gap_and_trend_tables(
     for table in tables:
         kwargs = dict(
             national=national, national_pupils=national_pupils, la=la, min_cohort=min_cohort, groups=groups,
-            estimates=estimates,
+            estimates=estimates, **common,
         )
         gap_parts.append(gaps(table, **kwargs))
-        trend_parts.append(trends(table, **kwargs))
-    return pl.concat(gap_parts), pl.concat(trend_parts)
+        if with_trends:
+            trend_parts.append(trends(table, **kwargs))
+    return pl.concat(gap_parts), pl.concat(trend_parts) if with_trends else None
+
+
+def _secure_gap_table(*args: Any, disclosure: str, min_cohort: int, **kwargs: Any) -> Optional[pl.DataFrame]:
+    """The same gap table in secure mode, whose counts a cohort rule judges where the published table withholds
+    them (the counts are not printed); None when the published table withholds no count."""
+    if _disclosure(disclosure) != "publish" or min_cohort == 0:
+        return None
+    table, _ = _gap_and_trend_tables(*args, disclosure="secure", with_trends=False, **kwargs)
+    return table
+
+
+def _source_line(path: "Union[str, os.PathLike[str]]", what: str) -> str:
+    """A line for the report's appendix: a file, what it is, and when it was last modified."""
+    import datetime
+
+    try:
+        modified = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+        return f"{os.fspath(path)} ({what}, file last modified {modified:%Y-%m-%d})"
+    except OSError:
+        return f"{os.fspath(path)} ({what})"
 
 
 def categorise(
@@ -552,19 +581,24 @@ def categorise(
     ofsted: "Union[None, str, os.PathLike[str]]" = None,
     min_cohort: int = 6,
     estimates: "Union[None, str, os.PathLike[str]]" = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """Every school of the LA and every alliance categorised by a rules file (default: the shipped
     ``datasets/rules/default.toml``): the same table as ``attain categorise`` in JSON, ``reasons`` a list of
-    structs (rule, category, outcome, text, measure, group, year, n, value, national)."""
+    structs (rule, category, outcome, text, measure, group, year, n, value, national, figure, threshold)."""
     las = _las(la)
     if not las:
         raise UsageError("la: categorise needs the LA whose schools it categorises")
-    gap_table, trend_table = _gap_and_trend_tables(
-        la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates
-    )
+    args = (la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates)
+    options: "dict[str, Any]" = dict(neighbours=neighbours, progress_sd=progress_sd, progress_bands=progress_bands)
+    gap_table, trend_table = _gap_and_trend_tables(*args, disclosure=disclosure, **options)
     table, notes = _attain.categorise(
         gap_table,
         trend_table,
+        _secure_gap_table(*args, disclosure=disclosure, min_cohort=min_cohort, **options),
         None if rules is None else os.fspath(rules),
         None if ofsted is None else os.fspath(ofsted),
         None if groups is None else _table(groups, "groups"),
@@ -589,6 +623,10 @@ def targets(
     groups: Optional[TableLike] = None,
     min_cohort: int = 6,
     estimates: "Union[None, str, os.PathLike[str]]" = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """Targets (``unit, measure, group, year, target[, level]``) judged: ``met``, ``not_met``,
     ``too_close_to_call`` (the target inside the 95% interval) or ``not_judged``: the same table as
@@ -596,7 +634,9 @@ def targets(
     if not isinstance(targets, (str, os.PathLike)):
         raise UsageError(f"targets: expected a file path, got {type(targets).__name__}")
     gap_table, _ = _gap_and_trend_tables(
-        la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates
+        la, pupils, data, schools, published, year, national, national_pupils, groups, min_cohort, estimates,
+        neighbours=neighbours, progress_sd=progress_sd, progress_bands=progress_bands, disclosure=disclosure,
+        with_trends=False,
     )
     return _attain.targets(os.fspath(targets), gap_table)
 
@@ -642,6 +682,10 @@ def report(
     targets: "Union[None, str, os.PathLike[str]]" = None,
     min_cohort: int = 6,
     estimates: "Union[None, str, os.PathLike[str]]" = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> Report:
     """The council evaluation report of an LA, as ``attain report`` writes it: headlines, every phase's gaps,
     trends, progress, alliances, the Ofsted profile, categorisation and targets. The object renders in Jupyter
@@ -650,21 +694,46 @@ def report(
         raise UsageError(f"la: expected the three-digit code of the LA reported, got {la!r}")
     _las(la)
     _check_min_cohort(min_cohort)
-    gap_table, trend_table = _gap_and_trend_tables(
+    args = (
         la, pupils, data, schools, published, None if schools is None else year, national, national_pupils, groups,
         min_cohort, estimates,
     )
+    options: "dict[str, Any]" = dict(neighbours=neighbours, progress_sd=progress_sd, progress_bands=progress_bands)
+    gap_table, trend_table = _gap_and_trend_tables(*args, disclosure=disclosure, **options)
+    secure_table = _secure_gap_table(*args, disclosure=disclosure, min_cohort=min_cohort, **options)
     sources = []
     if data is not None:
-        sources.append(f"{os.fspath(data)} (a dataset folder)")
-    for value, what in [(pupils, "pupil tables"), (schools, "DfE school performance tables (Open Government Licence v3.0)"),
-                        (published, "DfE LA-level tables (Open Government Licence v3.0)"), (ofsted, "Ofsted inspection outcomes"),
-                        (rules, "categorisation rules"), (targets, "targets")]:
-        if isinstance(value, (str, os.PathLike)):
-            sources.append(f"{os.fspath(value)} ({what})")
+        folder = os.fspath(data)
+        for name in sorted(os.listdir(folder)):
+            stem, ext = os.path.splitext(name)
+            if ext in (".csv", ".parquet") and stem in PHASES:
+                sources.append(_source_line(os.path.join(folder, name), f"{stem} pupil table"))
+        for name, what in [("national.csv", "national reference figures"), ("estimates.csv", "progress estimates")]:
+            if os.path.isfile(os.path.join(folder, name)):
+                sources.append(_source_line(os.path.join(folder, name), what))
+    ogl = "Crown copyright, Open Government Licence v3.0"
+    for value, what in [(pupils, "pupil table"), (schools, f"DfE school performance table ({ogl})"),
+                        (published, f"DfE LA-level table ({ogl})"), (national, "national reference figures"),
+                        (national_pupils, "national pupil table"), (groups, "groupings of schools"),
+                        (ofsted, f"Ofsted inspection outcomes ({ogl})"), (rules, "categorisation rules"),
+                        (targets, "targets"), (estimates if estimates != "dfe" else None, "progress estimates")]:
+        paths = [value] if isinstance(value, (str, os.PathLike)) else value if isinstance(value, (list, tuple)) else []
+        for path in paths:
+            if isinstance(path, (str, os.PathLike)):
+                sources.append(_source_line(path, what))
+    if neighbours is not None:
+        sources.append(
+            f"DfE's statistical neighbours, the {neighbours} model shipped with Attain ({ogl})"
+            if str(neighbours) in ("2021", "2025") else _source_line(os.fspath(neighbours), "statistical neighbours")
+        )
+    sources.append(
+        f"DfE's published national figures and Progress 8 estimates shipped with Attain: {ogl} (datasets/national, "
+        "datasets/progress). The shipped sample (datasets/sample) is synthetic: no real pupil is in it."
+    )
     html, markdown = _attain.report(
         gap_table,
         trend_table,
+        secure_table,
         la,
         year,
         None if rules is None else os.fspath(rules),
@@ -672,7 +741,7 @@ def report(
         None if groups is None else _table(groups, "groups"),
         None if targets is None else os.fspath(targets),
         int(min_cohort),
-        "publish",
+        _disclosure(disclosure),
         sources,
         [],
     )

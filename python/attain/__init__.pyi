@@ -292,6 +292,10 @@ def categorise(
     ofsted: Union[None, str, "os.PathLike[str]"] = None,
     min_cohort: int = 6,
     estimates: Union[None, str, "os.PathLike[str]"] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """Every school of the LA and every alliance categorised by a council's rules file (TOML; default
     ``datasets/rules/default.toml``): ``level, unit, name, category, reasons``, where ``reasons`` lists every rule
@@ -311,6 +315,10 @@ def targets(
     groups: Optional[TableLike] = None,
     min_cohort: int = 6,
     estimates: Union[None, str, "os.PathLike[str]"] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> pl.DataFrame:
     """Targets (``unit, measure, group, year, target[, level]``) judged against the gap table: ``met``,
     ``not_met``, ``too_close_to_call`` (the target inside the 95% interval) or ``not_judged`` (with the reason)."""
@@ -341,6 +349,10 @@ def report(
     targets: Union[None, str, "os.PathLike[str]"] = None,
     min_cohort: int = 6,
     estimates: Union[None, str, "os.PathLike[str]"] = None,
+    neighbours: Union[None, int, str, "os.PathLike[str]"] = None,
+    progress_sd: Union[str, float] = "national",
+    progress_bands: str = "dfe",
+    disclosure: str = "publish",
 ) -> Report:
     """The council evaluation report of an LA (``attain report``): a self-contained, accessible HTML page, and the
     same content as Markdown."""

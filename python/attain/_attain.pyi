@@ -127,6 +127,7 @@ def ofsted_profile(inspections: str, la: List[int], groups: Optional[Union[str, 
 def categorise(
     gaps: pl.DataFrame,
     trends: Optional[pl.DataFrame],
+    secure: Optional[pl.DataFrame],
     rules: Optional[str],
     ofsted: Optional[str],
     groups: Optional[Union[str, pl.DataFrame]],
@@ -136,6 +137,7 @@ def targets(targets: str, gaps: pl.DataFrame) -> pl.DataFrame: ...
 def report(
     gaps: pl.DataFrame,
     trends: Optional[pl.DataFrame],
+    secure: Optional[pl.DataFrame],
     la: int,
     year: Optional[int],
     rules: Optional[str],

@@ -607,11 +607,13 @@ fn ofsted_profile(
 /// tables (the rules file's path, or None for the shipped default), and
 /// the notes (rules left out).
 #[pyfunction]
-#[pyo3(signature = (gaps, trends, rules, ofsted, groups, la))]
+#[pyo3(signature = (gaps, trends, secure, rules, ofsted, groups, la))]
+#[allow(clippy::too_many_arguments)]
 fn categorise(
     py: Python<'_>,
     gaps: PyDataFrame,
     trends: Option<PyDataFrame>,
+    secure: Option<PyDataFrame>,
     rules: Option<String>,
     ofsted: Option<String>,
     groups: Option<&Bound<'_, PyAny>>,
@@ -634,14 +636,22 @@ fn categorise(
             ));
         }
         let groupings = groups.map(|table| table.groupings()).transpose()?;
-        let evidence = attain::categorise::Evidence::new(
+        let mut evidence = attain::categorise::Evidence::new(
             &gaps.0,
             trends.as_ref().map(|t| &t.0),
             inspections.as_ref(),
             rules.year,
         )?;
+        if let Some(secure) = &secure {
+            evidence = evidence.with_secure_counts(&secure.0)?;
+        }
         let categorised =
             attain::categorise::categorise(&rules, &evidence, &la, groupings.as_ref());
+        if categorised.is_empty() {
+            return Err(attain::Error::Usage(format!(
+                "no school of LA {la:?} and no alliance is in the data: give la= an LA whose schools the data holds"
+            )));
+        }
         Ok((
             PyDataFrame(attain::categorise::to_frame(&categorised)?),
             notes,
@@ -665,12 +675,13 @@ fn targets(py: Python<'_>, targets: String, gaps: PyDataFrame) -> PyResult<PyDat
 /// The council evaluation report of an LA from its gap and trends tables:
 /// (HTML, Markdown).
 #[pyfunction]
-#[pyo3(signature = (gaps, trends, la, year, rules, ofsted, groups, targets, min_cohort, disclosure, sources, notes))]
+#[pyo3(signature = (gaps, trends, secure, la, year, rules, ofsted, groups, targets, min_cohort, disclosure, sources, notes))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
     gaps: PyDataFrame,
     trends: Option<PyDataFrame>,
+    secure: Option<PyDataFrame>,
     la: u16,
     year: Option<u16>,
     rules: Option<String>,
@@ -693,12 +704,15 @@ fn report(
             .transpose()?;
         let groupings = groups.map(|table| table.groupings()).transpose()?;
         let trends = trends.map(|t| t.0);
-        let evidence = attain::categorise::Evidence::new(
+        let mut evidence = attain::categorise::Evidence::new(
             &gaps.0,
             trends.as_ref(),
             inspections.as_ref(),
             year.or(rules.year),
         )?;
+        if let Some(secure) = &secure {
+            evidence = evidence.with_secure_counts(&secure.0)?;
+        }
         let categorised =
             attain::categorise::categorise(&rules, &evidence, &[la], groupings.as_ref());
         let profile = inspections

@@ -129,7 +129,7 @@ struct TargetsArgs {
     targets: PathBuf,
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct GapsArgs {
     /// The phase (eyfs, phonics, ks1, ks2, ks4); found from the columns when omitted.
     #[arg(long)]
@@ -759,6 +759,41 @@ fn gap_and_trend_tables(args: &GapsArgs) -> Result<(DataFrame, DataFrame)> {
     ))
 }
 
+/// What the rules read: the tables as published, and, where the published
+/// table withholds counts, the council's own counts (the same table in
+/// secure mode) so that a cohort rule can judge them without printing them.
+fn evidence<'a>(
+    args: &GapsArgs,
+    gaps: &DataFrame,
+    trends: &DataFrame,
+    inspections: Option<&'a attain::ofsted::Inspections>,
+    year: Option<u16>,
+) -> Result<attain::categorise::Evidence<'a>> {
+    let evidence = attain::categorise::Evidence::new(gaps, Some(trends), inspections, year)?;
+    let publish = attain::disclosure::Disclosure::parse(&args.disclosure)?
+        == attain::disclosure::Disclosure::Publish;
+    if !publish || args.min_cohort == 0 {
+        return Ok(evidence);
+    }
+    let mut secure_args = args.clone();
+    secure_args.disclosure = "secure".into();
+    let mut secure: Option<DataFrame> = None;
+    tables(&secure_args, Job::Gaps, &mut |batch| {
+        match &mut secure {
+            None => secure = Some(batch),
+            Some(all) => {
+                all.vstack_mut_owned(batch)
+                    .map_err(|e| Error::table("gap table", e))?;
+            }
+        }
+        Ok(())
+    })?;
+    match secure {
+        Some(secure) => evidence.with_secure_counts(&secure),
+        None => Ok(evidence),
+    }
+}
+
 fn categorise(args: CategoriseArgs) -> Result<()> {
     let las = args
         .gaps
@@ -789,9 +824,14 @@ fn categorise(args: CategoriseArgs) -> Result<()> {
     }
     let groupings = args.gaps.groups.as_ref().map(Groupings::read).transpose()?;
     let (gaps, trends) = gap_and_trend_tables(&args.gaps)?;
-    let evidence =
-        attain::categorise::Evidence::new(&gaps, Some(&trends), inspections.as_ref(), rules.year)?;
+    let evidence = evidence(&args.gaps, &gaps, &trends, inspections.as_ref(), rules.year)?;
     let categorised = attain::categorise::categorise(&rules, &evidence, &las, groupings.as_ref());
+    if categorised.is_empty() {
+        return Err(Error::Usage(format!(
+            "no school of LA {} and no alliance is in the data: give --la with an LA whose schools the data holds",
+            args.gaps.la.as_deref().unwrap_or_default()
+        )));
+    }
     let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
     for unit in &categorised {
         let at = rules
@@ -808,7 +848,7 @@ fn categorise(args: CategoriseArgs) -> Result<()> {
     eprintln!(
         "attain: {} units categorised for {} by {} ({} rules): {}",
         categorised.len(),
-        evidence.year(),
+        evidence.years_judged(),
         rules.source,
         rules.rules.len(),
         summary.join(", ")
@@ -838,7 +878,7 @@ fn targets(args: TargetsArgs) -> Result<()> {
 fn source_line(path: &std::path::Path, what: &str) -> String {
     let dated = std::fs::metadata(path)
         .and_then(|m| m.modified())
-        .map(|t| format!(", file dated {}", attain::report::date_of(t)))
+        .map(|t| format!(", file last modified {}", attain::report::date_of(t)))
         .unwrap_or_default();
     format!("{} ({what}{dated})", path.display())
 }
@@ -900,9 +940,10 @@ fn report_command(args: ReportArgs) -> Result<()> {
         .transpose()?;
     let groupings = gaps_args.groups.as_ref().map(Groupings::read).transpose()?;
     let (gaps, trends) = gap_and_trend_tables(&gaps_args)?;
-    let evidence = attain::categorise::Evidence::new(
+    let evidence = evidence(
+        &gaps_args,
         &gaps,
-        Some(&trends),
+        &trends,
         inspections.as_ref(),
         year.or(rules.year),
     )?;
@@ -983,6 +1024,13 @@ fn report_command(args: ReportArgs) -> Result<()> {
         if let Some(path) = path {
             describe(path, what);
         }
+    }
+    match gaps_args.neighbours.as_deref() {
+        Some(model @ ("2021" | "2025")) => sources.push(format!(
+            "DfE's statistical neighbours, the {model} model shipped with Attain (Crown copyright, Open Government Licence v3.0)"
+        )),
+        Some(file) => sources.push(source_line(std::path::Path::new(file), "statistical neighbours")),
+        None => {}
     }
     sources.push("DfE's published national figures and Progress 8 estimates shipped with Attain: Crown copyright, Open Government Licence v3.0 (datasets/national, datasets/progress). The shipped sample (datasets/sample) is synthetic: no real pupil is in it.".into());
     let inputs = attain::report::Inputs {

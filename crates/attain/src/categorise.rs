@@ -71,6 +71,7 @@ use crate::groupings::Groupings;
 use crate::groups::Group;
 use crate::measures::{Measure, MeasureKind};
 use crate::ofsted::Inspections;
+use crate::phase::Phase;
 use crate::schema::GapRows;
 
 /// How fired rules make a unit's category.
@@ -434,7 +435,56 @@ impl Rules {
                     })
                     .collect()
             };
-            let condition = match one_of(&rule.when, "when", &WHEN)? {
+            let kind = one_of(&rule.when, "when", &WHEN)?;
+            // A field of another kind of rule is refused, not ignored: a
+            // council that writes `fewer_than` on a significance rule means
+            // something the rule would not do.
+            let allowed: &[&str] = match WHEN[kind] {
+                "figure" => &["measure", "group", "field", "below", "above"],
+                "significance" => &["measure", "group", "against", "is"],
+                "significant_drop" | "falling" => &["measure", "group"],
+                "progress_band" => &["measure", "group", "bands"],
+                "cohort" => &["measure", "group", "fewer_than"],
+                "ofsted_grade" | "report_card" => &["grades"],
+                "inspected_before" => &["years"],
+                _ => &[],
+            };
+            let present = [
+                ("measure", rule.measure.as_ref().map(|v| v.span().start)),
+                ("group", rule.group.as_ref().map(|v| v.span().start)),
+                ("field", rule.field.as_ref().map(|v| v.span().start)),
+                ("below", rule.below.as_ref().map(|v| v.span().start)),
+                ("above", rule.above.as_ref().map(|v| v.span().start)),
+                ("against", rule.against.as_ref().map(|v| v.span().start)),
+                ("is", rule.is.as_ref().map(|v| v.span().start)),
+                ("bands", rule.bands.as_ref().map(|v| v.span().start)),
+                (
+                    "fewer_than",
+                    rule.fewer_than.as_ref().map(|v| v.span().start),
+                ),
+                ("grades", rule.grades.as_ref().map(|v| v.span().start)),
+                ("years", rule.years.as_ref().map(|v| v.span().start)),
+            ];
+            if let Some((field, Some(offset))) = present
+                .iter()
+                .find(|(field, offset)| offset.is_some() && !allowed.contains(field))
+            {
+                return Err(error(
+                    *offset,
+                    field,
+                    None,
+                    format!(
+                        "only the fields of a rule when = \"{}\": {}",
+                        rule.when.get_ref(),
+                        if allowed.is_empty() {
+                            "none beyond name, category, when and reason".to_owned()
+                        } else {
+                            allowed.join(", ")
+                        }
+                    ),
+                ));
+            }
+            let condition = match kind {
                 0 => {
                     let field = required(&rule.field, "field")?;
                     let field = [
@@ -632,8 +682,15 @@ pub struct Reason {
     pub group: Option<&'static str>,
     pub year: Option<u16>,
     pub n: Option<u64>,
+    /// The unit's value of the measure.
     pub value: Option<f64>,
+    /// The England figure the rule compared with: the same group's value,
+    /// other pupils', all pupils' or England's gap, as the rule reads.
     pub national: Option<f64>,
+    /// The figure a `figure` rule tested (the value, or a gap).
+    pub figure: Option<f64>,
+    /// The rule's threshold (`below`/`above`, or a cohort's `fewer_than`).
+    pub threshold: Option<f64>,
 }
 
 /// One school's or alliance's category.
@@ -670,7 +727,16 @@ pub struct Evidence<'a> {
     /// Rows of any year, to tell "no such measure here" from "withheld".
     measures_of_unit: FxHashMap<(Level, String), Vec<&'static str>>,
     trends: FxHashMap<(RowKey, u16), Trend>,
-    year: u16,
+    /// The year judged in each phase: the one asked for, else the phase's
+    /// latest in the data (a KS4 table a year behind the KS2 one is
+    /// judged on its own latest year, not on a year it lacks).
+    years: FxHashMap<Phase, u16>,
+    /// The latest year judged, for rules about no phase (Ofsted's).
+    latest: u16,
+    /// Counts withheld in `gaps` (publish mode) but known to the council
+    /// (from the same table made in secure mode): a cohort rule can judge
+    /// "too few pupils" without printing the count.
+    secure_counts: FxHashMap<RowKey, u64>,
     inspections: Option<&'a Inspections>,
 }
 
@@ -719,26 +785,29 @@ impl<'a> Evidence<'a> {
         year: Option<u16>,
     ) -> Result<Evidence<'a>> {
         let gaps = GapRows::from_frame(gaps)?;
-        let latest = gaps.year.iter().copied().max();
-        let year = match (year, latest) {
-            (Some(year), _) => year,
-            (None, Some(latest)) => latest,
-            (None, None) => {
-                return Err(Error::Usage(
-                    "the data has no rows to categorise schools by".into(),
-                ))
-            }
+        let mut years: FxHashMap<Phase, u16> = FxHashMap::default();
+        for i in 0..gaps.len() {
+            let judged = years.entry(gaps.phase[i]).or_insert(gaps.year[i]);
+            *judged = year.unwrap_or((*judged).max(gaps.year[i]));
+        }
+        let Some(latest) = years.values().copied().max() else {
+            return Err(Error::Usage(
+                "the data has no rows to categorise schools by".into(),
+            ));
         };
         let mut rows = FxHashMap::default();
         let mut measures_of_unit: FxHashMap<(Level, String), Vec<&'static str>> =
             FxHashMap::default();
         for i in 0..gaps.len() {
+            // A pooled row without pupils (an alliance of secondaries in a
+            // KS2 table) does not give the unit the measure.
+            let no_pupils = gaps.n_member[i] == Some(0) && gaps.value_member[i].is_none();
             let key = (gaps.level[i], gaps.unit[i].clone());
             let list = measures_of_unit.entry(key).or_default();
-            if !list.contains(&gaps.measure[i]) {
+            if !no_pupils && !list.contains(&gaps.measure[i]) {
                 list.push(gaps.measure[i]);
             }
-            if gaps.year[i] == year {
+            if gaps.year[i] == years[&gaps.phase[i]] {
                 rows.insert(
                     (
                         gaps.level[i],
@@ -837,13 +906,63 @@ impl<'a> Evidence<'a> {
             rows,
             measures_of_unit,
             trends: trend_rows,
-            year,
+            years,
+            latest,
+            secure_counts: FxHashMap::default(),
             inspections,
         })
     }
 
-    pub fn year(&self) -> u16 {
-        self.year
+    /// Adds the counts of the same gap table made in secure mode, so that a
+    /// cohort rule can judge a count the published table withholds.
+    pub fn with_secure_counts(mut self, secure: &DataFrame) -> Result<Evidence<'a>> {
+        let secure = GapRows::from_frame(secure)?;
+        for i in 0..secure.len() {
+            let Some(n) = secure.n_member[i] else {
+                continue;
+            };
+            if secure.year[i] != self.years.get(&secure.phase[i]).copied().unwrap_or(0) {
+                continue;
+            }
+            let key = (
+                secure.level[i],
+                secure.unit[i].clone(),
+                secure.measure[i],
+                secure.group[i],
+            );
+            self.secure_counts.insert(key, n);
+        }
+        Ok(self)
+    }
+
+    /// The year judged in a phase.
+    pub fn year_of(&self, phase: Phase) -> u16 {
+        self.years.get(&phase).copied().unwrap_or(self.latest)
+    }
+
+    /// The years judged, in words: "2024", or "2019 (KS4 2018)" where a
+    /// phase's latest year is earlier.
+    pub fn years_judged(&self) -> String {
+        let mut behind: Vec<(Phase, u16)> = self
+            .years
+            .iter()
+            .filter(|(_, &y)| y != self.latest)
+            .map(|(&p, &y)| (p, y))
+            .collect();
+        behind.sort();
+        if behind.is_empty() {
+            self.latest.to_string()
+        } else {
+            format!(
+                "{} ({})",
+                self.latest,
+                behind
+                    .iter()
+                    .map(|(p, y)| format!("{} {y}", p.to_string().to_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     }
 
     /// The units to categorise: every school of the LAs (in the data and
@@ -856,6 +975,11 @@ impl<'a> Evidence<'a> {
         let mut schools: BTreeMap<u32, Option<String>> = BTreeMap::new();
         let mut alliances: Vec<String> = Vec::new();
         for i in 0..self.gaps.len() {
+            // A school with rows only in earlier years (closed, or merged)
+            // is not categorised on a year it has no data for.
+            if self.gaps.year[i] != self.year_of(self.gaps.phase[i]) {
+                continue;
+            }
             match self.gaps.level[i] {
                 Level::School => {
                     if let Ok(urn) = self.gaps.unit[i].parse::<u32>() {
@@ -938,12 +1062,22 @@ fn reason(rule: &Rule, rules: &Rules, outcome: Outcome, text: String) -> Reason 
         n: None,
         value: None,
         national: None,
+        figure: None,
+        threshold: None,
     }
 }
 
 fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit: &str) -> Finding {
     let gaps = &evidence.gaps;
-    let year = evidence.year;
+    let year = match &rule.condition {
+        Condition::Figure { measure, .. }
+        | Condition::Significance { measure, .. }
+        | Condition::SignificantDrop { measure, .. }
+        | Condition::Falling { measure, .. }
+        | Condition::ProgressBand { measure, .. }
+        | Condition::Cohort { measure, .. } => evidence.year_of(measure.phase),
+        _ => evidence.latest,
+    };
     // A rule about a measure: its row, or why it cannot be judged.
     let figure_row = |measure: &'static Measure,
                       group: Group|
@@ -1037,10 +1171,22 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             if !fired {
                 return Finding::Passed;
             }
+            let limit = match (below, above) {
+                (Some(b), _) if figure < *b => Some(*b),
+                (_, Some(a)) => Some(*a),
+                _ => None,
+            };
             let threshold = match (below, above) {
                 (Some(b), _) if figure < *b => format!("below {}", shown(*b)),
                 (_, Some(a)) => format!("above {}", shown(*a)),
                 _ => String::new(),
+            };
+            // The England figure this field is read against.
+            let england = match field {
+                Field::Value => gaps.national_member[i],
+                Field::Gap => None,
+                Field::GapToNational => gaps.national_comparison[i],
+                Field::GapVsNationalGap => gaps.national_gap[i],
             };
             let context = match field {
                 Field::Value => gaps.national_member[i]
@@ -1061,13 +1207,16 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                 field.describe(),
                 shown(figure)
             );
-            Finding::Fired(with_figures(
+            let mut r = with_figures(
                 reason(rule, rules, Outcome::Fired, text),
                 measure,
                 *group,
                 i,
-                gaps.national_member[i],
-            ))
+                england,
+            );
+            r.figure = Some(figure);
+            r.threshold = limit;
+            Finding::Fired(r)
         }
         Condition::Significance {
             measure,
@@ -1296,9 +1445,30 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             if !evidence.has_measure(level, unit, measure) {
                 return Finding::NotApplicable;
             }
-            let row = evidence.row(level, unit, measure, *group);
-            // A withheld count (published tables hide it) cannot be judged.
-            if let Some(i) = row.filter(|&i| gaps.n_member[i].is_none() && gaps.suppressed[i]) {
+            let key = (level, unit.to_owned(), measure.name, *group);
+            let Some(i) = evidence.row(level, unit, measure, *group) else {
+                let mut r = reason(
+                    rule,
+                    rules,
+                    Outcome::NotEvaluated,
+                    format!(
+                        "{} {year}, {}: not in the data for {year}, so this rule could not be evaluated",
+                        measure.name,
+                        group_words(*group)
+                    ),
+                );
+                r.measure = Some(measure.name);
+                r.group = Some(group.name());
+                r.year = Some(year);
+                return Finding::NotEvaluated(r);
+            };
+            // A count the published table withholds is judged on the
+            // council's own count, and the reason does not print it.
+            let (n, withheld) = match gaps.n_member[i] {
+                Some(n) => (Some(n), false),
+                None => (evidence.secure_counts.get(&key).copied(), true),
+            };
+            let Some(n) = n else {
                 let mut r = reason(
                     rule,
                     rules,
@@ -1312,19 +1482,22 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                 r.measure = Some(measure.name);
                 r.group = Some(group.name());
                 r.year = Some(year);
-                let _ = i;
                 return Finding::NotEvaluated(r);
-            }
-            let n = row.and_then(|i| gaps.n_member[i]).unwrap_or(0);
+            };
             if n >= *fewer_than {
                 return Finding::Passed;
             }
+            let count = if withheld {
+                format!("fewer than {fewer_than}; the count is withheld")
+            } else {
+                format!("{n}, fewer than {fewer_than}")
+            };
             let mut r = reason(
                 rule,
                 rules,
                 Outcome::Fired,
                 format!(
-                    "{} {year}, {}: too few pupils to judge ({n}, fewer than {fewer_than})",
+                    "{} {year}, {}: too few pupils to judge ({count})",
                     measure.name,
                     group_words(*group)
                 ),
@@ -1332,7 +1505,8 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             r.measure = Some(measure.name);
             r.group = Some(group.name());
             r.year = Some(year);
-            r.n = Some(n);
+            r.n = (!withheld).then_some(n);
+            r.threshold = Some(*fewer_than as f64);
             Finding::Fired(r)
         }
         Condition::OfstedGrade { .. }
@@ -1524,7 +1698,8 @@ pub fn categorise(
 
 /// The categorisation as a table: `level, unit, name, category, reasons`,
 /// `reasons` a list of structs (rule, category, outcome, text, measure,
-/// group, year, n, value, national): JSON and Parquet keep it so; for CSV,
+/// group, year, n, value, national, figure, threshold): JSON and Parquet
+/// keep it so; for CSV,
 /// [`reasons_as_text`] joins the texts.
 pub fn to_frame(categorised: &[Categorised]) -> Result<DataFrame> {
     let failed = |e: PolarsError| Error::table("categorisation", e);
@@ -1571,6 +1746,14 @@ pub fn to_frame(categorised: &[Categorised]) -> Result<DataFrame> {
             Series::new(
                 "national".into(),
                 r.iter().map(|x| x.national).collect::<Vec<_>>(),
+            ),
+            Series::new(
+                "figure".into(),
+                r.iter().map(|x| x.figure).collect::<Vec<_>>(),
+            ),
+            Series::new(
+                "threshold".into(),
+                r.iter().map(|x| x.threshold).collect::<Vec<_>>(),
             ),
         ];
         let structs = StructChunked::from_series("reasons".into(), r.len(), fields.iter())

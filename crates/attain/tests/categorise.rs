@@ -171,7 +171,7 @@ years = 1
     .unwrap();
     let inspections = Inspections::read_from(OFSTED.as_bytes(), "ofsted.csv", None).unwrap();
     let evidence = Evidence::new(&gaps, Some(&trends), Some(&inspections), None).unwrap();
-    assert_eq!(evidence.year(), 2024);
+    assert_eq!(evidence.years_judged(), "2024");
     let result = categorise(&rules, &evidence, &[883], None);
     assert_eq!(result.len(), 2);
 
@@ -262,6 +262,7 @@ fn rules_file_errors_name_the_line() {
         ("when = \"figure\"", "when = \"vibes\"", "rules.toml, line 7, column `when`: found \"vibes\", expected one of figure, significance"),
         ("below = 50", "", "rules.toml, line 7, column `below`: expected `below` or `above`"),
         ("default = \"green\"", "default = \"blue\"", "rules.toml, line 2, column `default`: found \"blue\""),
+        ("below = 50", "below = 50\nfewer_than = 5", "rules.toml, line 12, column `fewer_than`: expected only the fields of a rule when = \"figure\": measure, group, field, below, above"),
     ] {
         let text = base.replace(from, to);
         let error = Rules::parse(&text, "rules.toml").unwrap_err().to_string();
