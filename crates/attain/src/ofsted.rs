@@ -428,7 +428,9 @@ impl Inspections {
             })
             .collect();
         schools.sort_unstable_by_key(|s| s.urn);
-        let as_at = as_at_in(&title).or_else(|| file_name.and_then(as_at_in));
+        let as_at = as_at_in(&title)
+            .or_else(|| file_name.and_then(as_at_in))
+            .or_else(|| file_name.and_then(gias_date_in));
         Ok(Inspections {
             source: source.to_owned(),
             as_at,
@@ -525,6 +527,22 @@ fn as_at_in(text: &str) -> Option<Date> {
         u16::try_from(year).ok()?,
         month as u8,
         u8::try_from(day).ok()?,
+    )
+}
+
+/// The extract date in GIAS's own file name: `edubasealldata20240603.csv`
+/// (the establishment data as at 3 June 2024).
+fn gias_date_in(name: &str) -> Option<Date> {
+    let lower = name.to_ascii_lowercase();
+    let after = &lower[lower.find("edubasealldata")? + "edubasealldata".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() != 8 {
+        return None;
+    }
+    Date::new(
+        digits[..4].parse().ok()?,
+        digits[4..6].parse().ok()?,
+        digits[6..].parse().ok()?,
     )
 }
 
@@ -1302,6 +1320,12 @@ mod tests {
         let urns: Vec<u32> = inspections.schools.iter().map(|s| s.urn).collect();
         assert_eq!(urns, [100000, 100005, 130908, 140000, 140001, 140002]);
         assert_eq!(inspections.as_at, None);
+        // GIAS's own file name carries the extract date.
+        let dated =
+            Inspections::read_from(text.as_bytes(), "x", Some("edubasealldata20240603.csv"))
+                .unwrap();
+        assert_eq!(dated.as_at, Date::new(2024, 6, 3));
+        assert_eq!(gias_date_in("edubasealldata2024.csv"), None);
         let macmillan = inspections.school(130908).unwrap();
         let expected = (Some(806), SchoolPhase::Secondary, Some(1500));
         assert_eq!(
