@@ -603,6 +603,7 @@ def categorise(
         None if ofsted is None else os.fspath(ofsted),
         None if groups is None else _table(groups, "groups"),
         las,
+        _paths(schools, "schools"),
     )
     for note in notes:
         warnings.warn(f"attain.categorise: {note}", stacklevel=2)
@@ -744,5 +745,6 @@ def report(
         _disclosure(disclosure),
         sources,
         [],
+        _paths(schools, "schools"),
     )
     return Report(html, markdown)

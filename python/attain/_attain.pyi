@@ -132,6 +132,7 @@ def categorise(
     ofsted: Optional[str],
     groups: Optional[Union[str, pl.DataFrame]],
     la: List[int],
+    schools: List[str],
 ) -> Tuple[pl.DataFrame, List[str]]: ...
 def targets(targets: str, gaps: pl.DataFrame) -> pl.DataFrame: ...
 def report(
@@ -148,4 +149,5 @@ def report(
     disclosure: str,
     sources: List[str],
     notes: List[str],
+    schools: List[str],
 ) -> Tuple[str, str]: ...

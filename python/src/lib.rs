@@ -607,7 +607,7 @@ fn ofsted_profile(
 /// tables (the rules file's path, or None for the shipped default), and
 /// the notes (rules left out).
 #[pyfunction]
-#[pyo3(signature = (gaps, trends, secure, rules, ofsted, groups, la))]
+#[pyo3(signature = (gaps, trends, secure, rules, ofsted, groups, la, schools))]
 #[allow(clippy::too_many_arguments)]
 fn categorise(
     py: Python<'_>,
@@ -618,6 +618,7 @@ fn categorise(
     ofsted: Option<String>,
     groups: Option<&Bound<'_, PyAny>>,
     la: Vec<u16>,
+    schools: Vec<String>,
 ) -> PyResult<(PyDataFrame, Vec<String>)> {
     let groups = groups.map(Table::from_py).transpose()?;
     py.detach(move || {
@@ -645,6 +646,7 @@ fn categorise(
         if let Some(secure) = &secure {
             evidence = evidence.with_secure_counts(&secure.0)?;
         }
+        evidence = evidence.with_names(school_names(&schools)?);
         let categorised =
             attain::categorise::categorise(&rules, &evidence, &la, groupings.as_ref());
         if categorised.is_empty() {
@@ -658,6 +660,15 @@ fn categorise(
         ))
     })
     .map_err(to_py)
+}
+
+/// The school names of performance tables, for categorisation.
+fn school_names(paths: &[String]) -> attain::Result<Vec<(u32, String)>> {
+    let mut names = Vec::new();
+    for path in paths {
+        names.extend(attain::published::performance::school_names(path)?);
+    }
+    Ok(names)
 }
 
 /// Targets (a path) judged against a gap table.
@@ -675,7 +686,7 @@ fn targets(py: Python<'_>, targets: String, gaps: PyDataFrame) -> PyResult<PyDat
 /// The council evaluation report of an LA from its gap and trends tables:
 /// (HTML, Markdown).
 #[pyfunction]
-#[pyo3(signature = (gaps, trends, secure, la, year, rules, ofsted, groups, targets, min_cohort, disclosure, sources, notes))]
+#[pyo3(signature = (gaps, trends, secure, la, year, rules, ofsted, groups, targets, min_cohort, disclosure, sources, notes, schools))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -692,6 +703,7 @@ fn report(
     disclosure: String,
     sources: Vec<String>,
     notes: Vec<String>,
+    schools: Vec<String>,
 ) -> PyResult<(String, String)> {
     let groups = groups.map(Table::from_py).transpose()?;
     py.detach(move || {
@@ -713,6 +725,7 @@ fn report(
         if let Some(secure) = &secure {
             evidence = evidence.with_secure_counts(&secure.0)?;
         }
+        evidence = evidence.with_names(school_names(&schools)?);
         let categorised =
             attain::categorise::categorise(&rules, &evidence, &[la], groupings.as_ref());
         let profile = inspections

@@ -769,7 +769,12 @@ fn evidence<'a>(
     inspections: Option<&'a attain::ofsted::Inspections>,
     year: Option<u16>,
 ) -> Result<attain::categorise::Evidence<'a>> {
-    let evidence = attain::categorise::Evidence::new(gaps, Some(trends), inspections, year)?;
+    let mut names = Vec::new();
+    for path in &args.schools {
+        names.extend(attain::published::performance::school_names(path)?);
+    }
+    let evidence =
+        attain::categorise::Evidence::new(gaps, Some(trends), inspections, year)?.with_names(names);
     let publish = attain::disclosure::Disclosure::parse(&args.disclosure)?
         == attain::disclosure::Disclosure::Publish;
     if !publish || args.min_cohort == 0 {

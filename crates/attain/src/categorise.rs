@@ -737,6 +737,9 @@ pub struct Evidence<'a> {
     /// (from the same table made in secure mode): a cohort rule can judge
     /// "too few pupils" without printing the count.
     secure_counts: FxHashMap<RowKey, u64>,
+    /// School names from the performance tables, where Ofsted's file gives
+    /// none.
+    names: FxHashMap<u32, String>,
     inspections: Option<&'a Inspections>,
 }
 
@@ -909,6 +912,7 @@ impl<'a> Evidence<'a> {
             years,
             latest,
             secure_counts: FxHashMap::default(),
+            names: FxHashMap::default(),
             inspections,
         })
     }
@@ -933,6 +937,12 @@ impl<'a> Evidence<'a> {
             self.secure_counts.insert(key, n);
         }
         Ok(self)
+    }
+
+    /// Adds school names (from performance tables' `SCHNAME`).
+    pub fn with_names(mut self, names: impl IntoIterator<Item = (u32, String)>) -> Evidence<'a> {
+        self.names.extend(names);
+        self
     }
 
     /// The year judged in a phase.
@@ -1002,7 +1012,10 @@ impl<'a> Evidence<'a> {
         }
         let mut units: Vec<(Level, String, Option<String>)> = schools
             .into_iter()
-            .map(|(urn, name)| (Level::School, urn.to_string(), name))
+            .map(|(urn, name)| {
+                let name = name.or_else(|| self.names.get(&urn).cloned());
+                (Level::School, urn.to_string(), name)
+            })
             .collect();
         for id in alliances {
             let name = groupings.and_then(|g| {

@@ -310,6 +310,32 @@ pub fn year_from_file_name(name: &str) -> Option<u16> {
     })
 }
 
+/// The school names (`SCHNAME`) of a performance table, by URN: for
+/// categorisation and the report, which name each school they judge.
+pub fn school_names(path: impl AsRef<std::path::Path>) -> Result<Vec<(u32, String)>> {
+    let (file, source) = crate::tables::open(path.as_ref())?;
+    let sheet = Sheet::read(file, &source)?;
+    let (Some(urn_at), Some(name_at), Some(rectype_at)) = (
+        sheet.find("URN"),
+        sheet.find("SCHNAME"),
+        sheet.find("RECTYPE"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut names = Vec::new();
+    for (row, record) in &sheet.records {
+        if !matches!(Sheet::field(record, rectype_at).trim(), "1" | "2") {
+            continue;
+        }
+        let urn = parse_urn(Sheet::field(record, urn_at), &source, *row, "URN")?;
+        let name = Sheet::field(record, name_at).trim();
+        if !name.is_empty() {
+            names.push((urn, name.to_owned()));
+        }
+    }
+    Ok(names)
+}
+
 enum Row {
     School,
     La,
