@@ -9,6 +9,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+from typing import Any
 
 import polars as pl
 import pytest
@@ -27,13 +28,24 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> "dict[str, pathlib.Path]":
+def groups(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """Alliances of the sample's schools: primaries and secondaries, one school in two."""
+    urns = sorted(set(pl.read_csv(SAMPLE / "ks2.csv")["urn"].to_list()) | set(pl.read_csv(SAMPLE / "ks4.csv")["urn"].to_list()))
+    rows = [(urn, f"A{i % 4 + 1}", f"Alliance {i % 4 + 1}") for i, urn in enumerate(urns)] + [(urns[0], "A5", "Alliance 5")]
+    path = tmp_path_factory.mktemp("groups") / "groups.csv"
+    pl.DataFrame(rows, schema=["urn", "group_id", "group_name"], orient="row").write_csv(path)
+    return path
+
+
+@pytest.fixture(scope="module", params=["plain", "groups"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, groups: pathlib.Path) -> "dict[str, Any]":
     out = tmp_path_factory.mktemp("report")
-    paths = {}
+    extra = ["--groups", str(groups)] if request.param == "groups" else []
+    paths: "dict[str, Any]" = {"variant": request.param, "groups": groups if extra else None}
     for fmt in ("html", "md"):
         path = out / f"report.{fmt}"
         done = subprocess.run(
-            [str(CLI), "report", "--data", str(SAMPLE), "--la", "883", "--out", str(path)],
+            [str(CLI), "report", "--data", str(SAMPLE), "--la", "883", *extra, "--out", str(path)],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )
         assert done.returncode == 0, done.stderr
@@ -57,7 +69,7 @@ def browser():  # type: ignore[no-untyped-def]
     driver.quit()
 
 
-def test_the_report_in_a_browser(report: "dict[str, pathlib.Path]", browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_in_a_browser(report: "dict[str, Any]", browser) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     url = report["html"].as_uri()
@@ -79,17 +91,25 @@ def test_the_report_in_a_browser(report: "dict[str, pathlib.Path]", browser) -> 
     # The figures in the page are the gap table's.
     gaps = pl.concat(
         [
-            attain.gaps(SAMPLE / f"{phase}.csv", national=SAMPLE / "national.csv", estimates=SAMPLE / "estimates.csv")
+            attain.gaps(
+                SAMPLE / f"{phase}.csv", national=SAMPLE / "national.csv", estimates=SAMPLE / "estimates.csv",
+                groups=report["groups"], levels=["national", "la", "school", "alliance"] if report["groups"] else None,
+            )
             for phase in ("eyfs", "phonics", "ks1", "ks2", "ks4")
         ]
-    ).filter((pl.col("level") == "la") & (pl.col("unit") == "883"))
+    )
     cells = browser.find_elements(By.CSS_SELECTOR, "td[data-field][data-measure][data-group]")
-    checked = withheld = 0
+    checked = withheld = alliances = 0
     for cell in cells:
-        measure, group, field = (cell.get_attribute(a) for a in ("data-measure", "data-group", "data-field"))
+        unit, measure, group, field = (
+            cell.get_attribute(a) for a in ("data-unit", "data-measure", "data-group", "data-field")
+        )
         year = int(cell.get_attribute("data-year") or 2024)
-        row = gaps.filter((pl.col("measure") == measure) & (pl.col("group") == group) & (pl.col("year") == year))
-        assert row.height == 1, (measure, group, year)
+        row = gaps.filter(
+            (pl.col("unit") == unit) & (pl.col("measure") == measure) & (pl.col("group") == group) & (pl.col("year") == year)
+        )
+        assert row.height == 1, (unit, measure, group, year)
+        alliances += unit.startswith("A")
         expected = row[field][0]
         value = cell.get_attribute("data-value")
         if expected is None:
@@ -99,6 +119,7 @@ def test_the_report_in_a_browser(report: "dict[str, pathlib.Path]", browser) -> 
             assert value is not None and abs(float(value) - expected) < 1e-6, (measure, group, field, value, expected)
             checked += 1
     assert checked > 100 and withheld > 0, (checked, withheld)
+    assert (alliances > 0) == (report["variant"] == "groups"), alliances
 
     # axe-core: no serious or critical violation.
     browser.execute_script(AXE.read_text(encoding="utf-8"))
@@ -115,10 +136,10 @@ def test_the_report_in_a_browser(report: "dict[str, pathlib.Path]", browser) -> 
     browser.set_window_size(1280, min(int(height) + 100, 30000))
     shots = ROOT / "target"
     shots.mkdir(exist_ok=True)
-    assert browser.save_screenshot(str(shots / "report.png"))
+    assert browser.save_screenshot(str(shots / f"report-{report['variant']}.png"))
 
 
-def test_the_markdown_has_the_same_figures(report: "dict[str, pathlib.Path]") -> None:
+def test_the_markdown_has_the_same_figures(report: "dict[str, Any]") -> None:
     html = report["html"].read_text(encoding="utf-8")
     markdown = report["md"].read_text(encoding="utf-8")
     import re

@@ -219,7 +219,8 @@ struct GapsArgs {
     /// (national quintiles; needs national pupils).
     #[arg(long, default_value = "dfe")]
     progress_bands: String,
-    /// csv, json or parquet (default: from --out's extension, else csv).
+    /// csv, json or parquet (default: from --out's extension, else csv);
+    /// for `report`, html or md (default: from --out's extension, else html).
     #[arg(long)]
     format: Option<String>,
     /// Write here instead of standard output.
@@ -481,17 +482,18 @@ fn gaps_published(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
                 .or_default()
                 .push(year);
         }
-        eprintln!("attain: {} ({}):", file.path, file.kind.name());
+        let mut said = format!("attain: {} ({}):", file.path, file.kind.name());
         if gives.is_empty() {
-            eprintln!("attain:   no figures Attain reads");
+            said += "\nattain:   no figures Attain reads";
         }
         for ((_, measure), years) in gives {
             let years: Vec<String> = years.iter().map(u16::to_string).collect();
-            eprintln!("attain:   {measure}: {}", years.join(", "));
+            said += &format!("\nattain:   {measure}: {}", years.join(", "));
         }
         for note in &file.notes {
-            eprintln!("attain:   {note}");
+            said += &format!("\nattain:   {note}");
         }
+        say_once(said);
     }
     let options = attain::PublishedOptions {
         gap: gap_options(&args, &published.default_levels())?,
@@ -502,7 +504,7 @@ fn gaps_published(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
             .transpose()?,
     };
     for note in attain::published::neighbour_notes(&published, &options) {
-        eprintln!("attain: warning: {note}");
+        say_once(format!("attain: warning: {note}"));
     }
     let table = match job {
         Job::Gaps => attain::published::gap_table(&published, &options)?,
@@ -609,7 +611,7 @@ fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
                 let local =
                     attain::summarise_files(&paths, phase, attain::pupils::CHUNK_ROWS, &estimates)?;
                 for note in attain::progress::notes(&local, &estimates) {
-                    eprintln!("attain: {note}");
+                    say_once(format!("attain: {note}"));
                 }
                 (local, paths, estimates)
             }
@@ -634,16 +636,16 @@ fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
             )?,
         };
         if let Some(note) = note {
-            eprintln!("attain: {}", note.0);
+            say_once(format!("attain: {}", note.0));
         }
         options.progress.estimates = Some(std::sync::Arc::new(estimates));
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
         for year in local.years() {
             for note in comparison.neighbour_notes(year, &options) {
-                eprintln!("attain: warning: {note}");
+                say_once(format!("attain: warning: {note}"));
             }
             for note in comparison.progress_notes(year, &options) {
-                eprintln!("attain: warning: {note}");
+                say_once(format!("attain: warning: {note}"));
             }
         }
         match job {
@@ -734,6 +736,20 @@ fn ofsted(args: OfstedArgs) -> Result<()> {
 }
 
 /// The whole gap table and trends table of the inputs, in memory.
+/// Prints a note to stderr once per run: the report and categorisation
+/// build several tables from the same inputs, and each would say it again.
+fn say_once(text: String) {
+    static SAID: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    let mut said = SAID
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if said.insert(text.clone()) {
+        eprintln!("{text}");
+    }
+}
+
 fn gap_and_trend_tables(args: &GapsArgs) -> Result<(DataFrame, DataFrame)> {
     let mut gaps: Option<DataFrame> = None;
     let mut trends: Option<DataFrame> = None;

@@ -140,7 +140,15 @@ pub struct Series {
 /// Lines over years, each with its 95% interval as a band, a distinct
 /// colour, dash pattern and marker; a legend names them.
 pub fn lines(id: &str, title: &str, desc: &str, series: &[Series], unit: &str) -> String {
-    let (width, height, left, right, top, bottom) = (640.0, 320.0, 56.0, 170.0, 30.0, 40.0);
+    // The legend sits right of the plot, as wide as its longest name needs
+    // (about 7 px a character at 12 px) so that no name runs off the image.
+    let longest = series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let right = (46.0 + 7.2 * longest + 12.0).max(170.0);
+    let (width, height, left, top, bottom) = (470.0 + right, 320.0, 56.0, 30.0, 40.0);
     let years: Vec<u16> = {
         let mut years: Vec<u16> = series
             .iter()

@@ -129,26 +129,34 @@ fn phase_title(phase: Phase) -> &'static str {
 /// A value as the report prints it: percent for a rate, a signed score for
 /// progress, one decimal for a mean.
 fn shown(measure: &Measure, value: f64) -> String {
-    if measure.is_progress() {
+    no_negative_zero(if measure.is_progress() {
         format!("{value:+.2}")
     } else {
         match measure.kind() {
             MeasureKind::Rate => format!("{value:.1}%"),
             MeasureKind::Mean => format!("{value:.1}"),
         }
+    })
+}
+
+/// "-0.00" (a tiny negative rounded) printed as "0.00".
+fn no_negative_zero(text: String) -> String {
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| !c.is_ascii_digit() || c == '0') => rest.to_owned(),
+        _ => text,
     }
 }
 
 /// A difference as the report prints it.
 fn points(measure: &Measure, value: f64) -> String {
-    if measure.is_progress() {
+    no_negative_zero(if measure.is_progress() {
         format!("{value:+.2}")
     } else {
         match measure.kind() {
             MeasureKind::Rate => format!("{value:+.1} pts"),
             MeasureKind::Mean => format!("{value:+.1}"),
         }
-    }
+    })
 }
 
 fn unit_words(measure: &Measure) -> &'static str {
@@ -158,6 +166,18 @@ fn unit_words(measure: &Measure) -> &'static str {
         match measure.kind() {
             MeasureKind::Rate => "percentage points",
             MeasureKind::Mean => "points",
+        }
+    }
+}
+
+/// What a chart of a measure's values (not differences) is in.
+fn value_words(measure: &Measure) -> &'static str {
+    if measure.is_progress() {
+        "progress score"
+    } else {
+        match measure.kind() {
+            MeasureKind::Rate => "per cent",
+            MeasureKind::Mean => "average score",
         }
     }
 }
@@ -312,7 +332,9 @@ fn change_words(trend: Option<&Trend>, measure: &Measure) -> String {
     let how = match trend.significance.as_deref() {
         Some("rise") => "a significant rise",
         Some("drop") => "a significant fall",
-        _ => "no significant change",
+        Some(_) => "no significant change",
+        // Published figures without counts or intervals.
+        None => "whether significant cannot be judged from the data",
     };
     format!(" Since {previous}: {} ({how}).", points(measure, change))
 }
@@ -338,8 +360,7 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
             "the data has no rows for LA {la}: give --la with an LA in the data"
         )));
     };
-    let year = options.year.unwrap_or(latest);
-    if !years.contains(&year) {
+    if let Some(year) = options.year.filter(|y| !years.contains(y)) {
         return Err(Error::Usage(format!(
             "the data has no {year} rows for LA {la}: it has {}",
             years
@@ -349,6 +370,31 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
                 .join(", ")
         )));
     }
+    // Each phase is reported on its own latest year (a KS4 table may be a
+    // year behind the KS2 one), or on the year asked for; a phase without
+    // that year says so in one line rather than vanishing.
+    let mut phase_years: Vec<(Phase, u16)> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    for phase in Phase::ALL {
+        let mut of_phase: Vec<u16> = (0..rows.len())
+            .filter(|&i| rows.level[i] == Level::La && rows.unit[i] == la && rows.phase[i] == phase)
+            .map(|i| rows.year[i])
+            .collect();
+        of_phase.sort_unstable();
+        of_phase.dedup();
+        match (options.year, of_phase.last()) {
+            (_, None) => {}
+            (None, Some(&last)) => phase_years.push((phase, last)),
+            (Some(year), Some(_)) if of_phase.contains(&year) => phase_years.push((phase, year)),
+            (Some(year), Some(_)) => left_out.push(format!(
+                "{}: the data has no {year} figures for LA {la} (it has {}); give --year {} to report it.",
+                phase_title(phase),
+                of_phase.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
+                of_phase.last().unwrap()
+            )),
+        }
+    }
+    let year = options.year.unwrap_or(latest);
     let mut index = FxHashMap::default();
     for i in 0..rows.len() {
         index.insert(
@@ -372,20 +418,6 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
         index,
         trends,
     };
-    let phases: Vec<Phase> = {
-        let mut phases: Vec<Phase> = (0..figures.rows.len())
-            .filter(|&i| {
-                figures.rows.level[i] == Level::La
-                    && figures.rows.unit[i] == la
-                    && figures.rows.year[i] == year
-            })
-            .map(|i| figures.rows.phase[i])
-            .collect();
-        phases.sort();
-        phases.dedup();
-        phases
-    };
-
     let mut document = Document {
         title: format!("Attainment and gaps: LA {la}, {}/{}", year - 1, year % 100),
         subtitle: format!(
@@ -410,13 +442,37 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
         text: "Headlines".into(),
         id: "headlines".into(),
     }];
-    for &phase in &phases {
+    for &(phase, phase_year) in &phase_years {
         headline.push(Block::Heading {
             level: 3,
-            text: phase_title(phase).into(),
+            text: if phase_year == year {
+                phase_title(phase).into()
+            } else {
+                format!(
+                    "{} ({}/{})",
+                    phase_title(phase),
+                    phase_year - 1,
+                    phase_year % 100
+                )
+            },
             id: format!("headline-{phase}"),
         });
-        headline.extend(phase_headline(&figures, &la, phase, year));
+        headline.extend(phase_headline(&figures, &la, phase, phase_year));
+    }
+    if !left_out.is_empty() {
+        headline.push(Block::List(left_out));
+    }
+    // Statistical neighbours: compared where given and in the data, else
+    // one line on what would add them.
+    let la_rows = (0..figures.rows.len())
+        .filter(|&i| figures.rows.level[i] == Level::La && figures.rows.unit[i] == la);
+    let used: Vec<Option<u64>> = la_rows.map(|i| figures.rows.neighbours_used[i]).collect();
+    if !used.iter().any(|u| u.is_some_and(|n| n > 0)) {
+        headline.push(Block::Paragraph(if used.iter().any(Option::is_some) {
+            format!("LA {la}'s statistical neighbours are not in the data: give their pupils or tables (a national file) to compare the LA with them.")
+        } else {
+            "Give statistical neighbours (--neighbours 2025) with national data to compare the LA with similar LAs.".to_owned()
+        }));
     }
     if !inputs.notes.is_empty() {
         headline.push(Block::Paragraph("Notes on the data:".into()));
@@ -428,36 +484,29 @@ pub fn build(inputs: &Inputs, options: &ReportOptions) -> Result<Document> {
     });
 
     // One section per phase.
-    for &phase in &phases {
+    for &(phase, phase_year) in &phase_years {
         document.blocks.push(Block::Section {
             id: format!("phase-{phase}"),
-            blocks: phase_section(&figures, &la, phase, year),
+            blocks: phase_section(&figures, &la, phase, phase_year),
         });
     }
 
     // Trends.
     document.blocks.push(Block::Section {
         id: "trends".into(),
-        blocks: trends_section(
-            &figures,
-            &la,
-            &phases,
-            &years,
-            year,
-            inputs.trends.is_some(),
-        ),
+        blocks: trends_section(&figures, &la, &phase_years, inputs.trends.is_some()),
     });
 
     // Progress and the gap index.
     document.blocks.push(Block::Section {
         id: "progress".into(),
-        blocks: progress_section(&figures, &la, year, inputs.gap_index, options.la)?,
+        blocks: progress_section(&figures, &la, &phase_years, inputs.gap_index, options.la)?,
     });
 
     // Alliances, Ofsted, categorisation, targets.
     document.blocks.push(Block::Section {
         id: "schools".into(),
-        blocks: schools_section(&figures, &la, &phases, year, inputs)?,
+        blocks: schools_section(&figures, &la, &phase_years, inputs)?,
     });
 
     document.blocks.push(Block::Section {
@@ -488,7 +537,14 @@ fn phase_headline(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<B
             continue;
         };
         let mut sentence = match rows.value_member[i] {
-            None => format!("{year}: the LA's {} is withheld.", measure.name),
+            None => format!(
+                "{year}: the LA's {} is {}.",
+                measure.name,
+                match missing_words(figures, i) {
+                    why if why.is_empty() => "not in the data".to_owned(),
+                    why => why,
+                }
+            ),
             Some(value) => {
                 let interval = rows.ci_low[i]
                     .zip(rows.ci_high[i])
@@ -556,10 +612,22 @@ fn phase_headline(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<B
                     )
                 }
                 (Some(value), None) => format!("{}: {}.", capitalise(group_words(group)), shown(measure, value)),
-                (None, _) => format!(
-                    "{}: withheld (too few pupils, or to protect another figure).",
-                    capitalise(group_words(group))
-                ),
+                (None, _) => match published_figure(figures, j) {
+                    Some(dfe) => format!(
+                        "{}: {} (DfE's LA figure; not compared).",
+                        capitalise(group_words(group)),
+                        shown(measure, dfe)
+                    ),
+                    None => format!(
+                        "{}: {}.",
+                        capitalise(group_words(group)),
+                        match missing_words(figures, j) {
+                            why if why == WITHHELD => "withheld (too few pupils, or to protect another figure)".to_owned(),
+                            why if why.is_empty() => "not in the data".to_owned(),
+                            why => why,
+                        }
+                    ),
+                },
             })
             .collect();
         if !items.is_empty() && HEADLINE.contains(&measure.name) {
@@ -601,6 +669,39 @@ fn capitalise(text: &str) -> String {
     }
 }
 
+/// Why row `i` has no value, in words: the published table's code or
+/// Attain's reason where the table carries one, else "withheld" for a
+/// suppressed figure, else nothing (a figure the data does not give).
+fn missing_words(figures: &Figures, i: usize) -> String {
+    let reason = figures
+        .rows
+        .published
+        .as_ref()
+        .and_then(|p| p.reason[i].as_deref());
+    match reason {
+        Some("min_cohort") => "withheld (too few pupils)".to_owned(),
+        Some("no school figures") => "no school figures".to_owned(),
+        Some("not in file") => "not published".to_owned(),
+        Some("empty") => "blank in the published table".to_owned(),
+        Some(code) => match crate::published::CODES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        {
+            Some((c, words)) => format!("{words} ({c})"),
+            None => code.to_owned(),
+        },
+        None if figures.rows.suppressed[i] => WITHHELD.to_owned(),
+        None => String::new(),
+    }
+}
+
+/// DfE's own figure for a row whose value Attain could not compute (an LA
+/// row pooled from schools whose tables lack the group), printed as DfE's.
+fn published_figure(figures: &Figures, i: usize) -> Option<f64> {
+    let published = figures.rows.published.as_ref()?;
+    published.published_member[i].filter(|_| figures.rows.value_member[i].is_none())
+}
+
 fn value_cell(
     figures: &Figures,
     i: usize,
@@ -613,15 +714,14 @@ fn value_cell(
     let mut cell = Cell::text(if value.is_some() {
         text
     } else {
-        WITHHELD.to_owned()
+        missing_words(figures, i)
     })
+    .with("unit", rows.unit[i].clone())
     .with("measure", measure.name)
     .with("group", rows.group[i].name())
     .with("field", field);
     if let Some(value) = value {
         cell = cell.with("value", format!("{value:.6}"));
-    } else if !rows.suppressed[i] {
-        cell.text = String::new();
     }
     cell
 }
@@ -655,13 +755,19 @@ fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Bl
                 Some((short_group(g).to_owned(), rows.gap_to_national[j]))
             })
             .collect();
-        let described: Vec<String> = bars
+        let described: Vec<String> = VULNERABLE
             .iter()
-            .map(|(g, v)| {
-                format!(
-                    "{g} {}",
-                    v.map_or(WITHHELD.to_owned(), |v| points(measure, v))
-                )
+            .filter_map(|&g| {
+                let j = figures.row(Level::La, la, measure.name, g, year)?;
+                Some(format!(
+                    "{} {}",
+                    short_group(g),
+                    match rows.gap_to_national[j] {
+                        Some(v) => points(measure, v),
+                        None if rows.suppressed[j] => WITHHELD.to_owned(),
+                        None => "not available".to_owned(),
+                    }
+                ))
             })
             .collect();
         let table = Table {
@@ -744,32 +850,50 @@ fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Bl
             table.rows.push(vec![
                 Cell::row_header(short_group(group)),
                 {
-                    let cell = Cell::text(rows.n_member[i].map_or(
-                        if rows.suppressed[i] {
-                            WITHHELD.to_owned()
-                        } else {
-                            String::new()
-                        },
-                        |n| n.to_string(),
-                    ))
+                    // A pool of no school figures has no pupils to show;
+                    // DfE's own count stands beside DfE's figure.
+                    let dfe_n = published_figure(figures, i).and(
+                        rows.published
+                            .as_ref()
+                            .and_then(|p| p.published_n_member[i]),
+                    );
+                    let n = match rows.n_member[i] {
+                        Some(0) if rows.value_member[i].is_none() => None,
+                        n => n,
+                    };
+                    let cell = Cell::text(match (n, dfe_n) {
+                        (Some(n), _) => n.to_string(),
+                        (None, Some(n)) => format!("{n} (DfE)"),
+                        (None, None) if rows.suppressed[i] => WITHHELD.to_owned(),
+                        (None, None) => String::new(),
+                    })
+                    .with("unit", la.to_owned())
                     .with("measure", measure.name)
                     .with("group", group.name())
                     .with("field", "n_member");
-                    match rows.n_member[i] {
+                    match n {
                         Some(n) => cell.with("value", n.to_string()),
                         None => cell,
                     }
                 },
-                value_cell(
-                    figures,
-                    i,
-                    measure,
-                    "value_member",
-                    rows.value_member[i],
-                    rows.value_member[i]
-                        .map(|v| shown(measure, v))
-                        .unwrap_or_default(),
-                ),
+                match published_figure(figures, i) {
+                    Some(dfe) => Cell::text(format!("{} (DfE's LA figure)", shown(measure, dfe)))
+                        .with("unit", la.to_owned())
+                        .with("measure", measure.name)
+                        .with("group", group.name())
+                        .with("field", "published_member")
+                        .with("value", format!("{dfe:.6}")),
+                    None => value_cell(
+                        figures,
+                        i,
+                        measure,
+                        "value_member",
+                        rows.value_member[i],
+                        rows.value_member[i]
+                            .map(|v| shown(measure, v))
+                            .unwrap_or_default(),
+                    ),
+                },
                 Cell::text(if rows.value_member[i].is_some() {
                     interval
                 } else {
@@ -817,9 +941,7 @@ fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Bl
 fn trends_section(
     figures: &Figures,
     la: &str,
-    phases: &[Phase],
-    years: &[u16],
-    year: u16,
+    phase_years: &[(Phase, u16)],
     have_trends: bool,
 ) -> Vec<Block> {
     let rows = &figures.rows;
@@ -828,13 +950,29 @@ fn trends_section(
         text: "Trends".into(),
         id: "trends-heading".into(),
     }];
-    if years.len() < 2 {
-        blocks.push(Block::Paragraph(format!(
-            "The data has one year ({year}): give earlier years' data to see trends."
-        )));
-        return blocks;
-    }
-    for &phase in phases {
+    let mut single: Vec<String> = Vec::new();
+    for &(phase, year) in phase_years {
+        // The years up to the one reported: a report on 2023 does not
+        // show 2024.
+        let years: Vec<u16> = {
+            let mut years: Vec<u16> = (0..rows.len())
+                .filter(|&i| {
+                    rows.level[i] == Level::La
+                        && rows.unit[i] == la
+                        && rows.phase[i] == phase
+                        && rows.year[i] <= year
+                })
+                .map(|i| rows.year[i])
+                .collect();
+            years.sort_unstable();
+            years.dedup();
+            years
+        };
+        if years.len() < 2 {
+            single.push(format!("{} ({year})", phase_title(phase)));
+            continue;
+        }
+        let years = &years[..];
         let Some(measure) = Measure::of_phase(phase).find(|m| HEADLINE.contains(&m.name)) else {
             continue;
         };
@@ -942,11 +1080,15 @@ fn trends_section(
             row.push(gap);
             table.rows.push(row);
         }
+        let banded = series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.2.is_some()));
         let alt = format!(
-            "Line chart of {} for LA {la} and England, all pupils and disadvantaged pupils, {} to {}, with the LA's 95% intervals as shaded bands; the table beside it gives every value, for every vulnerable group.",
+            "Line chart of {} for LA {la} and England, all pupils and disadvantaged pupils, {} to {}{}; the table beside it gives every value, for every vulnerable group.",
             measure.description,
             years[0],
-            years[years.len() - 1]
+            years[years.len() - 1],
+            if banded { ", with the LA's 95% intervals as shaded bands" } else { "" }
         );
         blocks.push(Block::Heading {
             level: 3,
@@ -959,7 +1101,7 @@ fn trends_section(
                 &format!("{} over the years", measure.name),
                 &alt,
                 &series,
-                unit_words(measure).trim_start_matches("percentage "),
+                value_words(measure),
             ),
             alt,
             caption: format!("{}: LA {la} against England over the years", measure.name),
@@ -968,6 +1110,7 @@ fn trends_section(
         // Schools with significant drops.
         if have_trends {
             let mut drops: Vec<String> = Vec::new();
+            let mut judged = false;
             for i in 0..rows.len() {
                 if rows.level[i] != Level::School
                     || rows.measure[i] != measure.name
@@ -991,9 +1134,15 @@ fn trends_section(
                             t.change.map(|c| points(measure, c)).unwrap_or_default()
                         ));
                     }
+                    judged |= t.significance.is_some();
                 }
             }
-            blocks.push(Block::Paragraph(if drops.is_empty() {
+            blocks.push(Block::Paragraph(if drops.is_empty() && !judged {
+                format!(
+                    "Whether a school's {} fell significantly in {year} cannot be judged: the data gives no school's change with an interval (published tables carry no counts behind some figures).",
+                    measure.name
+                )
+            } else if drops.is_empty() {
                 format!("No school's {} fell significantly in {year}.", measure.name)
             } else {
                 format!(
@@ -1020,13 +1169,19 @@ fn trends_section(
             }
         });
     }
+    if !single.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "One year of data, so no trend: {}. Give earlier years' data to see trends.",
+            single.join("; ")
+        )));
+    }
     blocks
 }
 
 fn progress_section(
     figures: &Figures,
     la: &str,
-    year: u16,
+    phase_years: &[(Phase, u16)],
     gap_index: Option<&DataFrame>,
     la_code: u16,
 ) -> Result<Vec<Block>> {
@@ -1036,13 +1191,20 @@ fn progress_section(
         text: "Progress and the disadvantage gap index".into(),
         id: "progress-heading".into(),
     }];
-    let progress: Vec<&'static Measure> = crate::MEASURES
+    let year_of = |phase: Phase| {
+        phase_years
+            .iter()
+            .find(|(p, _)| *p == phase)
+            .map(|&(_, y)| y)
+    };
+    let progress: Vec<(&'static Measure, u16)> = crate::MEASURES
         .iter()
-        .filter(|m| {
-            m.is_progress()
-                && figures
-                    .row(Level::La, la, m.name, Group::All, year)
-                    .is_some()
+        .filter(|m| m.is_progress())
+        .filter_map(|m| Some((m, year_of(m.phase)?)))
+        .filter(|&(m, year)| {
+            figures
+                .row(Level::La, la, m.name, Group::All, year)
+                .is_some()
         })
         .collect();
     if progress.is_empty() {
@@ -1050,8 +1212,14 @@ fn progress_section(
             "No progress measure for this year: progress needs prior attainment (ks2_prior, ks1_aps) and estimates (the national pupils, or --estimates dfe), and DfE publishes none for KS4 in 2025 and 2026 or KS2 in 2024 and 2025.".into(),
         ));
     } else {
+        let years: Vec<String> = {
+            let mut years: Vec<u16> = progress.iter().map(|&(_, y)| y).collect();
+            years.sort_unstable();
+            years.dedup();
+            years.iter().map(u16::to_string).collect()
+        };
         let mut table = Table {
-            caption: format!("Progress, LA {la}, {year}"),
+            caption: format!("Progress, LA {la}, {}", years.join(" and ")),
             header: [
                 "Measure",
                 "Group",
@@ -1065,7 +1233,7 @@ fn progress_section(
             .to_vec(),
             rows: Vec::new(),
         };
-        for measure in progress {
+        for (measure, year) in progress {
             for group in [Group::All, Group::Disadvantaged, Group::SenAny] {
                 let Some(i) = figures.row(Level::La, la, measure.name, group, year) else {
                     continue;
@@ -1154,8 +1322,7 @@ fn progress_section(
 fn schools_section(
     figures: &Figures,
     la: &str,
-    phases: &[Phase],
-    year: u16,
+    phase_years: &[(Phase, u16)],
     inputs: &Inputs,
 ) -> Result<Vec<Block>> {
     let rows = &figures.rows;
@@ -1167,7 +1334,10 @@ fn schools_section(
     // Alliances as one school.
     let alliances: Vec<String> = {
         let mut units: Vec<String> = (0..rows.len())
-            .filter(|&i| rows.level[i] == Level::Alliance && rows.year[i] == year)
+            .filter(|&i| {
+                rows.level[i] == Level::Alliance
+                    && phase_years.contains(&(rows.phase[i], rows.year[i]))
+            })
             .map(|i| rows.unit[i].clone())
             .collect();
         units.sort();
@@ -1182,7 +1352,7 @@ fn schools_section(
     if alliances.is_empty() {
         blocks.push(Block::Paragraph("Give the alliances or trusts (--groups FILE, or GIAS's establishment file for trusts) to see each as one school.".into()));
     } else {
-        for &phase in phases {
+        for &(phase, year) in phase_years {
             let Some(measure) = Measure::of_phase(phase).find(|m| HEADLINE.contains(&m.name))
             else {
                 continue;
@@ -1206,7 +1376,10 @@ fn schools_section(
             };
             for unit in &alliances {
                 let (Some(i), d) = (
-                    figures.row(Level::Alliance, unit, measure.name, Group::All, year),
+                    figures
+                        .row(Level::Alliance, unit, measure.name, Group::All, year)
+                        // An alliance with no pupils in this phase.
+                        .filter(|&i| rows.n_member[i] != Some(0) || rows.value_member[i].is_some()),
                     figures.row(
                         Level::Alliance,
                         unit,
@@ -1303,6 +1476,9 @@ fn schools_section(
         id: "categorisation".into(),
     });
     match (inputs.categorised, inputs.rules) {
+        (Some([]), Some(_)) => blocks.push(Block::Paragraph(
+            "No school or alliance to categorise: the data has no school figures for the LA (give pupil data or school performance tables, --schools).".into(),
+        )),
         (Some(categorised), Some(rules)) => {
             let counts: Vec<String> = rules
                 .categories
@@ -1321,7 +1497,14 @@ fn schools_section(
                 counts.join(", ")
             )));
             let mut table = Table {
-                caption: format!("Categories and reasons, {year}"),
+                caption: format!(
+                    "Categories and reasons, {}",
+                    phase_years
+                        .iter()
+                        .map(|(p, y)| format!("{} {y}", p.to_string().to_uppercase()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 header: ["School or alliance", "Name", "Category", "Reasons"]
                     .map(str::to_owned)
                     .to_vec(),
@@ -1372,8 +1555,16 @@ fn schools_section(
                 let c = frame.column(name).map_err(failed)?.cast(&DataType::String).map_err(failed)?;
                 Ok(c.str().map_err(failed)?.iter().map(|v| v.unwrap_or_default().to_owned()).collect())
             };
-            let (unit, measure, group, year_col, target, value, status) =
-                (text("unit")?, text("measure")?, text("group")?, text("year")?, text("target")?, text("value_member")?, text("status")?);
+            let (unit, measure, group, year_col, target, value, status, why) = (
+                text("unit")?,
+                text("measure")?,
+                text("group")?,
+                text("year")?,
+                text("target")?,
+                text("value_member")?,
+                text("status")?,
+                text("reason")?,
+            );
             let mut table = Table {
                 caption: "Targets".into(),
                 header: ["Unit", "Measure", "Group", "Year", "Target", "Value", "Verdict"].map(str::to_owned).to_vec(),
@@ -1387,7 +1578,11 @@ fn schools_section(
                     Cell::text(year_col[i].clone()),
                     Cell::text(target[i].clone()),
                     Cell::text(value[i].parse::<f64>().map(|v| format!("{v:.1}")).unwrap_or_default()),
-                    Cell::text(status[i].replace('_', " ")),
+                    Cell::text(if why[i].is_empty() {
+                        status[i].replace('_', " ")
+                    } else {
+                        format!("{} ({})", status[i].replace('_', " "), why[i])
+                    }),
                 ]);
             }
             blocks.push(Block::Table(table));
@@ -1413,7 +1608,7 @@ fn appendix(options: &ReportOptions, rules: Option<&Rules>) -> Vec<Block> {
         Block::Heading { level: 3, text: "Groups and gaps".into(), id: "groups".into() },
         Block::Paragraph("Each group is compared with the other pupils: disadvantaged with not disadvantaged, FSM with not FSM, SEN support, EHC plan and any SEN with no SEN, looked-after with not looked-after. A gap is the group's value minus its comparison's; the gap to other pupils nationally is DfE's measure of the disadvantage gap.".into()),
         Block::Heading { level: 3, text: "Intervals and significance".into(), id: "intervals".into() },
-        Block::Paragraph("Every value has a 95% confidence interval: Wilson score intervals for percentages, Student's t for averages, Newcombe's hybrid score interval for a difference of percentages and Welch's for a difference of averages; progress scores use the score plus or minus 1.96 times the national standard deviation over the square root of the number of pupils, as DfE's performance tables do. A figure is significantly above (below) England when its whole interval lies above (below) England's figure. A change is significant when its interval excludes zero.".into()),
+        Block::Paragraph("Every value computed from pupils has a 95% confidence interval: Wilson score intervals for percentages, Student's t for averages, Newcombe's hybrid score interval for a difference of percentages and Welch's for a difference of averages; progress scores use the score plus or minus 1.96 times the national standard deviation over the square root of the number of pupils, as DfE's performance tables do. A figure is significantly above (below) England when its whole interval lies above (below) England's figure. A change is significant when its interval excludes zero. Figures taken from DfE's published tables are shown as published: with DfE's own intervals where DfE gives them (progress scores), and otherwise without an interval, so no significance is claimed for them.".into()),
         Block::Heading { level: 3, text: "Withheld figures".into(), id: "suppression".into() },
         Block::Paragraph(match (options.min_cohort, options.disclosure) {
             (0, _) => "This report was made with a minimum cohort of 0: nothing is withheld. It is for use inside a secure setting only; do not publish it.".to_owned(),
