@@ -95,7 +95,7 @@ def gaps(
         progress_sd: the SD of progress intervals (score +/- 1.96 x SD / sqrt(n)): ``"national"`` (the
             published SD with published estimates, else the national pupils'), ``"unit"`` (each unit's own)
             or a number.
-        progress_bands: ``"dfe"`` (DfE's rule, threshold 0.5 for Progress 8), ``"dfe:THRESHOLD"`` or
+        progress_bands: ``"dfe"`` (DfE's rule, threshold 0.5), ``"dfe:THRESHOLD"`` or
             ``"percentile"`` (national quintiles of the level's units): the ``progress_band`` column.
         disclosure: ``"publish"`` (the default: primary and secondary suppression, withheld cells' counts hidden,
             so that no withheld figure can be worked out by subtraction) or ``"secure"`` (primary suppression

@@ -142,6 +142,15 @@ def test_progress_recomputed(
                 assert close(row["value_member"], value), row
                 half = Z * sd[row["year"]] / math.sqrt(n)
                 assert close(row["ci_low"], value - half) and close(row["ci_high"], value + half), row
+                if level == "la":
+                    # DfE's banding rule (domain notes), 0.5 for every progress measure.
+                    low, high = row["ci_low"], row["ci_high"]
+                    band = (
+                        ("well_above" if value > 0.5 else "above") if low > 0
+                        else ("well_below" if value < -0.5 else "below") if high < 0
+                        else "average"
+                    )
+                    assert row["progress_band"] == band, row
                 if group == "disadvantaged":
                     assert row["n_comparison"] == row["c_n"], row
                     assert close(row["gap"], value - row["c_mean"]), row

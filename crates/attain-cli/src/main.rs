@@ -214,8 +214,8 @@ struct GapsArgs {
     #[arg(long, default_value = "national")]
     progress_sd: String,
     /// Progress bands: dfe (DfE's rule: above or below when the interval
-    /// is; well above or below past 0.5 for Progress 8, and as DfE published
-    /// them on published school rows), dfe:THRESHOLD, or percentile
+    /// is; well above or below past 0.5, and as DfE published them on
+    /// published school rows), dfe:THRESHOLD, or percentile
     /// (national quintiles; needs national pupils).
     #[arg(long, default_value = "dfe")]
     progress_bands: String,

@@ -697,8 +697,10 @@ impl Engine {
                 Bands::Dfe { .. } if published_band.is_some() => published_band,
                 Bands::Dfe { .. } if published.band_withheld => None,
                 Bands::Dfe { well } => f.value_member.zip(f.interval).map(|(value, i)| {
-                    // DfE's Progress 8 threshold; KS2's is not published.
-                    let well = well.or((measure.name == "ks4.p8").then_some(0.5));
+                    // The rule's 0.5 (domain notes, FFT Education
+                    // Datalab's summary of DfE's performance tables) for
+                    // every progress measure unless another is given.
+                    let well = well.or(Some(0.5));
                     Band::dfe(value, i.low, i.high, well)
                 }),
                 Bands::Percentile => position.map(|(r, n)| Band::of_quintile(band(r, n, 5))),

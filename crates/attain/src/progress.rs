@@ -126,7 +126,7 @@ impl ProgressOptions {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bands {
     /// DfE's rule, with the score threshold for *well* above or below;
-    /// `None` for DfE's own: 0.5 for Progress 8, none for KS2 progress.
+    /// `None` for the rule's own 0.5, for every progress measure.
     Dfe { well: Option<f64> },
     /// National quintiles of the level's units (LA and school rows).
     Percentile,
