@@ -9,7 +9,9 @@
 //! meeting a rate, the sum of a mean's values): all = group + complement
 //! (disadvantaged, FSM, looked-after, any SEN), any SEN = SEN support + EHC
 //! plan, an LA = its schools, an alliance = its schools, England = its LAs
-//! where the table lists them all.
+//! where the table lists them all. And across measures: the rates of a
+//! phase count the same pupils, so a withheld cell's count must not show
+//! beside another rate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -307,6 +309,31 @@ fn recovered(
             pivots.push((pivot_row, column));
             pivot_row += 1;
         }
+        // Bounds on counts: a withheld cell has at least one pupil (one
+        // without shows 0), so a shown total whose withheld parts number as
+        // many as its pupils not shown elsewhere gives each a count of 1.
+        for (total, parts) in relations(&block, las_of_school, alliances, england_is_las) {
+            let Some((n, _)) = known(&total) else {
+                continue;
+            };
+            let (mut rest_n, mut withheld_parts) = (n, Vec::new());
+            for part in &parts {
+                match (known(part), shown.get(part)) {
+                    (Some((pn, _)), _) => rest_n -= pn,
+                    (None, Some(s)) if s.value.is_none() && s.n.is_none() => {
+                        withheld_parts.push(part.clone())
+                    }
+                    _ => {}
+                }
+            }
+            let pinned =
+                !withheld_parts.is_empty() && (rest_n - withheld_parts.len() as f64).abs() < 1e-6;
+            for part in withheld_parts.into_iter().filter(|_| pinned) {
+                if truth.get(&part).is_some_and(|s| s.n == Some(1.0)) {
+                    found.push((part, 1.0));
+                }
+            }
+        }
         // Bounds: a shown rate whose hidden parts, together, meet it for
         // none or all of their pupils gives each of them away (0% or 100%).
         if rate {
@@ -406,7 +433,24 @@ fn attack_with(
             .filter(|(k, s)| s.value.is_none() && truth.get(*k).is_some_and(|t| t.value.is_some()))
             .count()
     };
-    let recovered = recovered(&published, &truth, schools, alliances, england_is_las);
+    let mut recovered = recovered(&published, &truth, schools, alliances, england_is_las);
+    // The rates of a phase count the same pupils: a withheld cell's count
+    // shown beside another rate of its phase gives the count away.
+    let mut cohorts: BTreeMap<(&str, &str, &str, &str, &str), f64> = BTreeMap::new();
+    for (k, s) in &published {
+        if let (true, Some(n)) = (is_rate(&k.4), s.n) {
+            cohorts.insert((&k.0, &k.1, &k.2, &k.3, &k.5), n);
+        }
+    }
+    for (k, s) in &published {
+        let hidden = s.value.is_none() && s.n.is_none();
+        let has_pupils = truth.get(k).is_some_and(|t| t.n.unwrap_or(0.0) > 0.0);
+        if is_rate(&k.4) && hidden && has_pupils {
+            if let Some(&n) = cohorts.get(&(&k.0, &k.1, &k.2, &k.3, &k.5)) {
+                recovered.push((k.clone(), n));
+            }
+        }
+    }
     (
         withheld(&published),
         recovered,

@@ -214,6 +214,55 @@ fn bad_input_exits_non_zero_with_a_precise_message() {
         "region",
     ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("region level needs published"));
+    // An LA the data lacks is an error, not a table of national rows.
+    let output = attain(&["gaps", "--data", "datasets/sample", "--la", "999"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("--la 999: no pupils of this LA in the data (its LAs: 883)"));
+    // A model year Attain does not ship is a usage error, not a missing file.
+    let output = attain(&["gaps", "--data", "datasets/sample", "--neighbours", "2019"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("models shipped are 2025"));
+    // A size limit the user set is never ignored.
+    let output = Command::new(env!("CARGO_BIN_EXE_attain"))
+        .args(["gaps", "--data", "datasets/sample"])
+        .env("ATTAIN_MAX_TABLE_MB", "lots")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "column `ATTAIN_MAX_TABLE_MB`: found \"lots\", expected a whole number of megabytes"
+    ));
+    // Flags that contradict DfE's definitions are counted, not refused.
+    let dir = tempfile::tempdir().unwrap();
+    let pupils = dir.path().join("eyfs.csv");
+    std::fs::write(
+        &pupils,
+        "pupil_id,year,urn,la_code,fsm,disadvantaged,sen,cla,gld\na,2024,1,883,1,0,N,0,1\nb,2024,1,883,0,0,N,1,0\nc,2024,1,883,0,1,N,0,1\n",
+    )
+    .unwrap();
+    let output = attain(&["gaps", "--pupils", pupils.to_str().unwrap()]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "eyfs 2024: 2 pupils are eligible for FSM or looked after but not disadvantaged"
+    ));
+    // Groupings none of whose schools has pupils are named.
+    let dir = tempfile::tempdir().unwrap();
+    let groups = dir.path().join("groups.csv");
+    std::fs::write(&groups, "urn,group_id,group_name\n999999,Z9,Nowhere\n").unwrap();
+    let output = attain(&[
+        "gaps",
+        "--data",
+        "datasets/sample",
+        "--phase",
+        "ks2",
+        "--groups",
+        groups.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("1 grouping with no pupils in the data, left out (Z9)"));
 }
 
 #[test]

@@ -316,9 +316,12 @@ fn gaps(
         let comparison = attain::gaps::Comparison::new(&job.local, &job.national)?;
         let mut notes: Vec<String> = job.notes.clone();
         for year in job.local.years() {
-            notes.extend(comparison.neighbour_notes(year, &job.options));
-            notes.extend(comparison.progress_notes(year, &job.options));
+            notes.extend(comparison.notes(year, &job.options));
         }
+        notes.extend(attain::Groupings::note_without_pupils(
+            &comparison.groupings_without_pupils(&job.options),
+            &format!("the {} pupils", job.local.phase.name()),
+        ));
         let table = match significant {
             None => attain::gap_table(&job.local, &job.national, &job.options)?,
             Some(significant_only) => attain::trends::trends(
@@ -530,9 +533,12 @@ fn gaps_from_summaries(
             notes.extend(note.map(|n| n.0));
             let comparison = attain::gaps::Comparison::new(&phase, &national)?;
             for year in phase.years() {
-                notes.extend(comparison.neighbour_notes(year, &options));
-                notes.extend(comparison.progress_notes(year, &options));
+                notes.extend(comparison.notes(year, &options));
             }
+            notes.extend(attain::Groupings::note_without_pupils(
+                &comparison.groupings_without_pupils(&options),
+                &format!("the {} summaries", phase.phase.name()),
+            ));
             let part = match significant {
                 None => attain::gap_table(&phase, &national, &options)?,
                 Some(significant_only) => attain::trends::trends(

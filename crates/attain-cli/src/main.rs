@@ -597,6 +597,9 @@ fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
         .as_deref()
         .and_then(attain::gaps::folder_estimates);
 
+    // Groupings with no pupils in any phase analysed: a primary alliance
+    // has no KS4 pupils, so only those empty everywhere are warned about.
+    let mut empty_groupings: Option<Vec<String>> = None;
     for input in inputs {
         let (local, paths, estimates) = match input {
             Input::Pupils(paths, phase) => {
@@ -641,13 +644,15 @@ fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
         options.progress.estimates = Some(std::sync::Arc::new(estimates));
         let comparison = attain::gaps::Comparison::new(&local, &national)?;
         for year in local.years() {
-            for note in comparison.neighbour_notes(year, &options) {
-                say_once(format!("attain: warning: {note}"));
-            }
-            for note in comparison.progress_notes(year, &options) {
+            for note in comparison.notes(year, &options) {
                 say_once(format!("attain: warning: {note}"));
             }
         }
+        let empty = comparison.groupings_without_pupils(&options);
+        empty_groupings = Some(match empty_groupings {
+            None => empty,
+            Some(before) => before.into_iter().filter(|id| empty.contains(id)).collect(),
+        });
         match job {
             // A few thousand units at a time: the table is written as it is built.
             Job::Gaps => {
@@ -661,6 +666,11 @@ fn tables(args: &GapsArgs, job: Job, sink: Sink) -> Result<()> {
                 trend_options,
             )?)?,
         }
+    }
+    if let Some(note) =
+        Groupings::note_without_pupils(&empty_groupings.unwrap_or_default(), "the data")
+    {
+        say_once(format!("attain: warning: {note}"));
     }
     Ok(())
 }

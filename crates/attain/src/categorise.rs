@@ -321,6 +321,16 @@ impl Rules {
                 "at least one category, from least to most concern".into(),
             ));
         }
+        for (at, name) in categories.iter().enumerate() {
+            if name.trim().is_empty() || categories[..at].contains(name) {
+                return Err(error(
+                    raw.categories.span().start,
+                    "categories",
+                    Some(name),
+                    "distinct, non-empty category names, from least to most concern".into(),
+                ));
+            }
+        }
         let category = |spanned: &Spanned<String>, field: &str| -> Result<usize> {
             categories
                 .iter()
@@ -495,6 +505,19 @@ impl Rules {
                     ][one_of(&field, "field", &Field::NAMES)?];
                     if rule.below.is_none() && rule.above.is_none() {
                         return Err(error(at, "below", None, "`below` or `above`: the threshold, in the measure's units (percent for a rate)".into()));
+                    }
+                    for (name, threshold) in [("below", &rule.below), ("above", &rule.above)] {
+                        if let Some(threshold) =
+                            threshold.as_ref().filter(|t| !t.get_ref().is_finite())
+                        {
+                            return Err(error(
+                                threshold.span().start,
+                                name,
+                                Some(&threshold.get_ref().to_string()),
+                                "a finite threshold, in the measure's units (percent for a rate)"
+                                    .into(),
+                            ));
+                        }
                     }
                     Condition::Figure {
                         measure: measure()?,

@@ -568,6 +568,10 @@ impl Engine {
     /// Records every cell a unit's rows show.
     pub fn add_to_layout(&self, layout: &mut crate::disclosure::Layout, pool: &Pool) {
         for &(index, group) in &self.rows {
+            let measure = self.measures[index];
+            if measure.counts_cohort() {
+                layout.cohorts.insert(index as u8, measure);
+            }
             for population in std::iter::once(group.members()).chain(group.comparison()) {
                 let (n, value, withheld) = self.cell(pool.figures, index, population);
                 // For a rate, the pupils meeting it (what a reader can work

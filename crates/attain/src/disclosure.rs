@@ -7,7 +7,8 @@
 //!
 //! * **within a unit**: all = disadvantaged + not disadvantaged, all = FSM +
 //!   not FSM, all = looked-after + not looked-after, all = any SEN + no SEN,
-//!   and any SEN = SEN support + EHC plan;
+//!   any SEN = SEN support + EHC plan, and all = SEN support + EHC plan +
+//!   no SEN;
 //! * **across units**: an LA = its schools, an alliance = its schools, a
 //!   neighbour group = its LAs, England = its LAs and a region = its LAs.
 //!
@@ -19,6 +20,17 @@
 //! one, it withholds the smallest other cell with pupils (a part before the
 //! total), and repeats until nothing changes. A withheld cell hides its
 //! count too, so that counts cannot be subtracted either.
+//!
+//! The rates of a phase count the same pupils, so a cell withheld in one
+//! rate is withheld in every rate of its phase (its count, shown beside
+//! another rate, would give it away). **Bounds** can pin a cell too: a
+//! withheld cell has at least one pupil, a rate is met by between 0 and its
+//! count, a rate that implies another (the higher standard, the expected
+//! one) by no more; bounds on every hidden count and pupils meeting a rate
+//! are tightened through the relations until they settle (interval
+//! propagation), and a withheld cell whose count or rate comes out exact
+//! takes a complement like any other. Chains of relations that determine a
+//! cell only together are found by Gaussian elimination.
 //!
 //! Every figure derived from a withheld cell is withheld with it: its value,
 //! interval, gaps, national gaps, significance flags, ranks, bands and
@@ -39,13 +51,15 @@
 //! withheld with its value; counts of cells that are shown are exact.
 //!
 //! **What this does not protect.** It stops exact recovery by the relations
-//! above; it does not stop bounds. A count bounds a withheld rate (shown
-//! counts of the other cells bound the withheld count), ranks and national
+//! and bounds above; it does not stop a range. Shown counts of the other
+//! cells bound a withheld count and rate without fixing them, ranks and national
 //! quintiles place a withheld unit's value between its neighbours', and a
 //! reader with outside knowledge (a school's roll, last year's table, a
 //! pupil they know) can do more. Several tables of overlapping pupils
 //! published separately (different minimum cohorts, different years' LAs)
 //! are not protected against each other.
+
+use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -114,6 +128,9 @@ pub struct Layout {
     pub units: FxHashMap<(Level, Unit), Vec<(u8, Population)>>,
     /// Each aggregate unit and the units it adds up (shown or not).
     pub aggregates: Vec<((Level, Unit), Vec<(Level, Unit)>)>,
+    /// The rates, by measure index: the rates of one phase count the same
+    /// pupils, and some imply others (higher standard ⊆ expected).
+    pub cohorts: FxHashMap<u8, &'static crate::measures::Measure>,
 }
 
 impl Layout {
@@ -172,11 +189,6 @@ impl Withheld {
 /// One relation: `cells[0]` = the sum of the rest.
 type Relation = Vec<Cell>;
 
-/// The largest group of linked unknowns checked exactly by elimination
-/// (see [`decide`]): an LA's table has a few hundred; a national table's
-/// components are larger and rely on the relation-by-relation rules.
-const EXACT_LIMIT: usize = 2500;
-
 /// Relations to look at again, each at most once in the queue: a large
 /// relation (an LA's schools, England's LAs) touched by many withholdings is
 /// scanned once per batch, not once per withholding.
@@ -213,6 +225,10 @@ struct Decision<'a> {
     by_cell: FxHashMap<Cell, Vec<usize>>,
     withheld: FxHashSet<Cell>,
     secondary: usize,
+    /// Cells withheld since the last exact and bounds checks: only their
+    /// components can hold anything new to find (withholding a cell adds an
+    /// unknown, which never fixes a cell that was free).
+    fresh: Vec<Cell>,
 }
 
 impl Decision<'_> {
@@ -237,6 +253,7 @@ impl Decision<'_> {
     fn withhold(&mut self, cell: Cell, queue: &mut Queue) {
         if self.withheld.insert(cell) {
             self.secondary += 1;
+            self.fresh.push(cell);
             for &r in self.by_cell.get(&cell).into_iter().flatten() {
                 queue.push(r);
             }
@@ -295,6 +312,250 @@ impl Decision<'_> {
         None
     }
 
+    /// Withholds a cell withheld in one rate in every rate of its phase
+    /// (they count the same pupils), settling the relations after, until
+    /// nothing changes.
+    fn spread_across_rates(&mut self) {
+        loop {
+            let mut queue = Queue::new(self.relations.len());
+            let before = self.withheld.len();
+            let withheld: Vec<Cell> = self.withheld.iter().copied().collect();
+            for (level, unit, measure, population) in withheld {
+                let Some(rate) = self.layout.cohorts.get(&measure) else {
+                    continue;
+                };
+                let Some(shows) = self.layout.units.get(&(level, unit)) else {
+                    continue;
+                };
+                for &(other, p) in shows {
+                    let same_cohort = self
+                        .layout
+                        .cohorts
+                        .get(&other)
+                        .is_some_and(|m| m.phase == rate.phase);
+                    if p == population && other != measure && same_cohort {
+                        self.withhold((level, unit, other, population), &mut queue);
+                    }
+                }
+            }
+            if self.withheld.len() == before {
+                return;
+            }
+            self.settle(queue);
+        }
+    }
+
+    /// Withheld cells a reader can pin down from bounds: every withheld
+    /// cell has at least one pupil (a cell without pupils shows 0), a rate's
+    /// pupils meeting it are between 0 and its count, a rate that implies
+    /// another (the higher standard, the expected one) is met by no more
+    /// pupils, and every relation adds up, for counts and for pupils
+    /// meeting a rate. Bounds are tightened relation by relation until they
+    /// settle (interval propagation, as an integer solver presolves); a
+    /// withheld cell whose count, or whose rate, comes out exact is
+    /// returned.
+    fn pinned(&self, components: &[Component]) -> Vec<Cell> {
+        let is_rate = |c: &Cell| self.layout.cohorts.contains_key(&c.2);
+        // Unknowns: hidden cells in a relation with a withheld one. Each has
+        // two variables: its count (2i) and its pupils meeting it (2i + 1).
+        let mut index: FxHashMap<Cell, usize> = FxHashMap::default();
+        let mut cells: Vec<Cell> = Vec::new();
+        // Linear rows: Σ sign × variable + fixed = 0.
+        let mut rows: Vec<(Vec<(f64, usize)>, f64)> = Vec::new();
+        for relation in components
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .map(|&r| &self.relations[r])
+        {
+            let quantities = if is_rate(&relation[0]) { 2 } else { 1 };
+            let mut terms: Vec<(f64, usize)> = Vec::with_capacity(relation.len());
+            let mut fixed = [0.0; 2];
+            let mut usable = true;
+            for (at, c) in relation.iter().enumerate() {
+                let sign = if at == 0 { 1.0 } else { -1.0 };
+                if self.hidden(c) {
+                    let i = *index.entry(*c).or_insert_with(|| {
+                        cells.push(*c);
+                        cells.len() - 1
+                    });
+                    terms.push((sign, i));
+                } else if let Some(&(count, met)) = self.layout.known.get(c) {
+                    fixed[0] += sign * count as f64;
+                    fixed[1] += sign * met.unwrap_or(0.0);
+                } else {
+                    usable = false;
+                }
+            }
+            if !usable || terms.is_empty() {
+                continue;
+            }
+            for (quantity, fixed) in fixed.iter().enumerate().take(quantities) {
+                let variables = terms
+                    .iter()
+                    .map(|&(sign, i)| (sign, 2 * i + quantity))
+                    .collect();
+                rows.push((variables, *fixed));
+            }
+        }
+        if cells.is_empty() {
+            return Vec::new();
+        }
+        // Bounds (low, high). A withheld cell has pupils (one without shows
+        // 0); a cell the table never lists may have none. Only a rate has
+        // pupils meeting it.
+        let mut bounds: Vec<(f64, f64)> = Vec::with_capacity(2 * cells.len());
+        for c in &cells {
+            let low = if self.withheld.contains(c) { 1.0 } else { 0.0 };
+            bounds.push((low, f64::INFINITY));
+            bounds.push(if is_rate(c) {
+                (0.0, f64::INFINITY)
+            } else {
+                (0.0, 0.0)
+            });
+        }
+        // Pairs (a, b) with a ≤ b: pupils meeting a rate and its count, and
+        // pupils meeting a rate that implies another (the higher standard,
+        // the expected one) and pupils meeting the other.
+        let mut at_most: Vec<(usize, usize)> = Vec::new();
+        for (i, &(level, unit, measure, population)) in cells.iter().enumerate() {
+            let Some(rate) = self.layout.cohorts.get(&measure) else {
+                continue;
+            };
+            at_most.push((2 * i + 1, 2 * i));
+            for (&other, other_rate) in &self.layout.cohorts {
+                if rate.implies(other_rate) {
+                    if let Some(&j) = index.get(&(level, unit, other, population)) {
+                        at_most.push((2 * i + 1, 2 * j + 1));
+                    }
+                }
+            }
+        }
+        let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); bounds.len()];
+        for (r, (terms, _)) in rows.iter().enumerate() {
+            for &(_, v) in terms {
+                rows_of[v].push(r);
+            }
+        }
+        let mut pairs_of: Vec<Vec<usize>> = vec![Vec::new(); bounds.len()];
+        for (p, &(a, b)) in at_most.iter().enumerate() {
+            pairs_of[a].push(p);
+            pairs_of[b].push(p);
+        }
+        // Integer bounds: a low rounds up, a high down.
+        let tighten = |bounds: &mut (f64, f64), low: f64, high: f64| -> bool {
+            let mut changed = false;
+            if low > bounds.0 + 0.5 {
+                bounds.0 = low.ceil();
+                changed = true;
+            }
+            if high < bounds.1 - 0.5 {
+                bounds.1 = high.floor();
+                changed = true;
+            }
+            changed
+        };
+        // Propagation from a work list of rows, each row re-examined when
+        // one of its variables tightens (bounds only tighten, and by whole
+        // numbers; the budget stops slow creeping between large bounds).
+        let mut queued = vec![true; rows.len()];
+        let mut queue: std::collections::VecDeque<usize> = (0..rows.len()).collect();
+        let mut budget = 50 * rows.len() + 1000;
+        let mut changed_variables: Vec<usize> = Vec::new();
+        while let Some(r) = queue.pop_front() {
+            queued[r] = false;
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let (terms, fixed) = &rows[r];
+            // Each term's range as sign × x; the sums of the finite ends,
+            // and how many ends are unbounded, so that one unbounded term
+            // still leaves the others bounded.
+            let range = |sign: f64, v: usize, bounds: &[(f64, f64)]| {
+                let (low, high) = bounds[v];
+                if sign > 0.0 {
+                    (low, high)
+                } else {
+                    (-high, -low)
+                }
+            };
+            let (mut low_sum, mut high_sum) = (*fixed, *fixed);
+            let (mut low_open, mut high_open) = (0, 0);
+            for &(sign, v) in terms {
+                let (low, high) = range(sign, v, &bounds);
+                if low.is_finite() {
+                    low_sum += low;
+                } else {
+                    low_open += 1;
+                }
+                if high.is_finite() {
+                    high_sum += high;
+                } else {
+                    high_open += 1;
+                }
+            }
+            for &(sign, v) in terms {
+                let (low, high) = range(sign, v, &bounds);
+                // The rest (fixed and the other terms) and its range.
+                let rest_low = match (low.is_finite(), low_open) {
+                    (true, 0) => low_sum - low,
+                    (false, 1) => low_sum,
+                    _ => f64::NEG_INFINITY,
+                };
+                let rest_high = match (high.is_finite(), high_open) {
+                    (true, 0) => high_sum - high,
+                    (false, 1) => high_sum,
+                    _ => f64::INFINITY,
+                };
+                // sign × x = −rest.
+                let (low, high) = if sign > 0.0 {
+                    (-rest_high, -rest_low)
+                } else {
+                    (rest_low, rest_high)
+                };
+                if tighten(&mut bounds[v], low, high) {
+                    changed_variables.push(v);
+                }
+            }
+            while let Some(v) = changed_variables.pop() {
+                for &p in &pairs_of[v] {
+                    let (a, b) = at_most[p];
+                    let (a_low, b_high) = (bounds[a].0, bounds[b].1);
+                    if tighten(&mut bounds[a], f64::NEG_INFINITY, b_high) {
+                        changed_variables.push(a);
+                    }
+                    if tighten(&mut bounds[b], a_low, f64::INFINITY) {
+                        changed_variables.push(b);
+                    }
+                }
+                for &row in &rows_of[v] {
+                    if !queued[row] {
+                        queued[row] = true;
+                        queue.push_back(row);
+                    }
+                }
+            }
+        }
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| self.withheld.contains(c))
+            .filter(|&(i, c)| {
+                let (n, k) = (bounds[2 * i], bounds[2 * i + 1]);
+                // Bounds that cross come from figures a reader cannot take
+                // exactly (rounded published percentages): no pin.
+                if n.0 > n.1 || k.0 > k.1 {
+                    return false;
+                }
+                let count_exact = n.0 == n.1;
+                let rate_exact =
+                    is_rate(c) && (k.1 == 0.0 || k.0 == n.1 || (count_exact && k.0 == k.1));
+                count_exact || rate_exact
+            })
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
     /// Relation by relation until nothing changes.
     fn settle(&mut self, mut queue: Queue) {
         while let Some(index) = queue.pop() {
@@ -306,44 +567,82 @@ impl Decision<'_> {
     }
 
     /// Withheld cells that the relations of their component determine
-    /// together (chains of overlapping alliances, say), found by Gaussian
-    /// elimination over each component of linked unknowns up to
-    /// [`EXACT_LIMIT`] of them.
-    fn determined(&self) -> Vec<(Cell, Vec<usize>)> {
-        let mut seen: FxHashSet<Cell> = FxHashSet::default();
+    /// together (chains of overlapping alliances, say), found by sparse
+    /// Gauss-Jordan elimination over each component of linked unknowns; and
+    /// how many withheld cells were in components too large to finish
+    /// within [`EXACT_WORK`].
+    fn determined(&self, components: &[Component]) -> (Vec<(Cell, Rc<Vec<usize>>)>, Vec<Cell>) {
         let mut found = Vec::new();
-        // Relations within a unit and up a hierarchy (schools, LAs,
-        // England) are kept safe relation by relation; what a chain can
-        // solve comes from alliances and neighbour groups, which overlap:
-        // the exact check starts from their cells, so a national table
-        // without them costs nothing here.
-        let overlapping = |c: &Cell| {
-            matches!(c.0, Level::Alliance | Level::Neighbours)
-                || self.by_cell.get(c).is_some_and(|rows| {
-                    rows.iter().any(|&r| {
-                        matches!(self.relations[r][0].0, Level::Alliance | Level::Neighbours)
-                    })
-                })
-        };
-        let starts: Vec<Cell> = self
-            .withheld
-            .iter()
-            .filter(|c| overlapping(c))
-            .copied()
-            .collect();
-        for start in starts {
-            if !seen.insert(start) {
+        let mut unchecked = Vec::new();
+        for (unknowns, rows) in components {
+            // Relations within a unit and up a hierarchy (schools, LAs,
+            // England) are kept safe relation by relation; what a chain can
+            // solve needs alliances or neighbour groups, which overlap: a
+            // national table without them costs nothing here.
+            let overlapping = rows
+                .iter()
+                .any(|&r| matches!(self.relations[r][0].0, Level::Alliance | Level::Neighbours));
+            if !overlapping || rows.is_empty() {
                 continue;
             }
-            // The component: unknowns linked through relations.
+            let column: FxHashMap<Cell, u32> = unknowns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (*c, i as u32))
+                .collect();
+            let matrix: Vec<SparseRow> = rows
+                .iter()
+                .map(|&r| {
+                    let mut row: SparseRow = Vec::new();
+                    for (k, c) in self.relations[r].iter().enumerate() {
+                        if let Some(&j) = column.get(c) {
+                            row.push((j, if k == 0 { 1.0 } else { -1.0 }));
+                        }
+                    }
+                    tidy(&mut row);
+                    row
+                })
+                .collect();
+            let rows = Rc::new(rows.clone());
+            match determined_columns(matrix, unknowns.len()) {
+                Some(columns) => {
+                    for j in columns {
+                        let cell = unknowns[j as usize];
+                        if self.withheld.contains(&cell) {
+                            found.push((cell, rows.clone()));
+                        }
+                    }
+                }
+                None => unchecked.extend(
+                    unknowns
+                        .iter()
+                        .filter(|c| self.withheld.contains(c))
+                        .copied(),
+                ),
+            }
+        }
+        (found, unchecked)
+    }
+
+    /// The components of the hidden cells linked to `starts` through
+    /// relations: each its unknowns and its relations.
+    fn components(&self, starts: &[Cell]) -> Vec<Component> {
+        let mut seen: FxHashSet<Cell> = FxHashSet::default();
+        let mut components = Vec::new();
+        for &start in starts {
+            if !self.hidden(&start) || !seen.insert(start) {
+                continue;
+            }
             let mut unknowns = vec![start];
-            let mut rows: FxHashSet<usize> = FxHashSet::default();
+            let mut rows: Vec<usize> = Vec::new();
+            let mut row_seen: FxHashSet<usize> = FxHashSet::default();
             let mut at = 0;
-            while at < unknowns.len() && unknowns.len() <= EXACT_LIMIT {
+            while at < unknowns.len() {
                 let cell = unknowns[at];
                 at += 1;
                 for &r in self.by_cell.get(&cell).into_iter().flatten() {
-                    if rows.insert(r) {
+                    if row_seen.insert(r) {
+                        rows.push(r);
                         for c in &self.relations[r] {
                             if self.hidden(c) && seen.insert(*c) {
                                 unknowns.push(*c);
@@ -352,77 +651,142 @@ impl Decision<'_> {
                     }
                 }
             }
-            if unknowns.len() > EXACT_LIMIT || rows.is_empty() {
+            components.push((unknowns, rows));
+        }
+        components
+    }
+}
+
+/// A component of linked unknowns: its hidden cells and its relations.
+type Component = (Vec<Cell>, Vec<usize>);
+
+/// A sparse row: (column, coefficient), sorted by column.
+type SparseRow = Vec<(u32, f64)>;
+
+/// The most row-entry updates the exact check spends on one component
+/// before it gives up, and [`decide`] with it: a dense component of n
+/// unknowns costs about n³.
+const EXACT_WORK: u64 = 400_000_000;
+
+/// Sorts a row by column, adding up repeated columns and dropping zeros.
+fn tidy(row: &mut SparseRow) {
+    row.sort_unstable_by_key(|e| e.0);
+    let mut out: SparseRow = Vec::with_capacity(row.len());
+    for &(c, v) in row.iter() {
+        match out.last_mut() {
+            Some(last) if last.0 == c => last.1 += v,
+            _ => out.push((c, v)),
+        }
+    }
+    out.retain(|e| e.1.abs() > 1e-9);
+    *row = out;
+}
+
+/// The columns a homogeneous linear system fixes: those whose unit vector
+/// lies in the row space, found by sparse Gauss-Jordan elimination (each
+/// pivot, chosen in the row's sparsest column, cleared from every other
+/// row, so that a pivot row with no other entry fixes its column). `None`
+/// when the work passes [`EXACT_WORK`].
+///
+/// Written by hand: the relations are ±1 rows of a few entries with a tree
+/// of sums behind them, where Markowitz-style pivoting keeps fill small; a
+/// dense solver costs n³ whatever the structure (2,500 unknowns took
+/// seconds), and no sparse rank-revealing solver among Rust's crates
+/// reports which unknowns are fixed.
+fn determined_columns(mut rows: Vec<SparseRow>, width: usize) -> Option<Vec<u32>> {
+    let mut in_column: Vec<Vec<u32>> = vec![Vec::new(); width];
+    for (r, row) in rows.iter().enumerate() {
+        for &(c, _) in row {
+            in_column[c as usize].push(r as u32);
+        }
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&r| rows[r].len());
+    let mut pivot_of: Vec<Option<u32>> = vec![None; rows.len()];
+    let mut work: u64 = 0;
+    for r in order {
+        if rows[r].is_empty() {
+            continue;
+        }
+        // Pivot on the entry whose column is in the fewest rows.
+        let &(pivot, lead) = rows[r]
+            .iter()
+            .min_by_key(|e| (in_column[e.0 as usize].len(), e.0))
+            .expect("a non-empty row");
+        for e in rows[r].iter_mut() {
+            e.1 /= lead;
+        }
+        let pivot_row = std::mem::take(&mut rows[r]);
+        let others = std::mem::take(&mut in_column[pivot as usize]);
+        for &o in &others {
+            let o = o as usize;
+            if o == r {
                 continue;
             }
-            let column: FxHashMap<Cell, usize> =
-                unknowns.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-            let width = unknowns.len();
-            let mut matrix: Vec<Vec<f64>> = rows
-                .iter()
-                .map(|&r| {
-                    let mut row = vec![0.0; width];
-                    for (k, c) in self.relations[r].iter().enumerate() {
-                        if let Some(&j) = column.get(c) {
-                            row[j] += if k == 0 { 1.0 } else { -1.0 };
-                        }
+            let Ok(at) = rows[o].binary_search_by_key(&pivot, |e| e.0) else {
+                continue; // cancelled since
+            };
+            let factor = rows[o][at].1;
+            work += (rows[o].len() + pivot_row.len()) as u64;
+            if work > EXACT_WORK {
+                return None;
+            }
+            // rows[o] -= factor × pivot_row, merged.
+            let old = std::mem::take(&mut rows[o]);
+            let mut merged: SparseRow = Vec::with_capacity(old.len() + pivot_row.len());
+            let (mut i, mut k) = (0, 0);
+            while i < old.len() || k < pivot_row.len() {
+                let (c, v) = match (old.get(i), pivot_row.get(k)) {
+                    (Some(&(a, x)), Some(&(b, y))) if a == b => {
+                        i += 1;
+                        k += 1;
+                        (a, x - factor * y)
                     }
-                    row
-                })
-                .collect();
-            let mut pivots = Vec::new();
-            let mut next = 0;
-            for j in 0..width {
-                let Some(best) = (next..matrix.len()).find(|&r| matrix[r][j].abs() > 1e-9) else {
-                    continue;
+                    (Some(&(a, x)), Some(&(b, _))) if a < b => {
+                        i += 1;
+                        (a, x)
+                    }
+                    (Some(&(a, x)), None) => {
+                        i += 1;
+                        (a, x)
+                    }
+                    (_, Some(&(b, y))) => {
+                        // Not in the old row (sorted): a new entry.
+                        k += 1;
+                        in_column[b as usize].push(o as u32);
+                        (b, -factor * y)
+                    }
+                    (None, None) => unreachable!(),
                 };
-                matrix.swap(next, best);
-                let lead = matrix[next][j];
-                for x in matrix[next].iter_mut() {
-                    *x /= lead;
-                }
-                for r in 0..matrix.len() {
-                    if r != next && matrix[r][j].abs() > 1e-12 {
-                        let factor = matrix[r][j];
-                        let (pivot_row, other) = if r < next {
-                            let (a, b) = matrix.split_at_mut(next);
-                            (&b[0], &mut a[r])
-                        } else {
-                            let (a, b) = matrix.split_at_mut(r);
-                            (&a[next], &mut b[0])
-                        };
-                        for (x, p) in other.iter_mut().zip(pivot_row) {
-                            *x -= factor * p;
-                        }
-                    }
-                }
-                pivots.push((next, j));
-                next += 1;
-                if next == matrix.len() {
-                    break;
+                if v.abs() > 1e-9 {
+                    merged.push((c, v));
                 }
             }
-            let pivot_columns: FxHashSet<usize> = pivots.iter().map(|p| p.1).collect();
-            let component: Vec<usize> = rows.iter().copied().collect();
-            for (r, j) in pivots {
-                let free =
-                    (0..width).any(|c| !pivot_columns.contains(&c) && matrix[r][c].abs() > 1e-9);
-                let cell = unknowns[j];
-                if !free && self.withheld.contains(&cell) {
-                    found.push((cell, component.clone()));
-                }
-            }
+            rows[o] = merged;
         }
-        found
+        in_column[pivot as usize] = vec![r as u32];
+        rows[r] = pivot_row;
+        pivot_of[r] = Some(pivot);
     }
+    Some(
+        rows.iter()
+            .zip(&pivot_of)
+            .filter_map(|(row, pivot)| pivot.filter(|_| row.len() == 1))
+            .collect(),
+    )
 }
 
 /// Decides what to withhold: primary suppression; then, relation by
 /// relation, a complement for a withheld cell that is its relation's one
 /// unknown, and the total of a rate whose hidden parts must all be 0% or
-/// all 100%; then an exact check, by elimination, that no withheld cell is
-/// determined by its relations together, withholding more until none is.
-pub fn decide(layout: &Layout) -> Withheld {
+/// all 100%; every rate of a phase withheld with any; then an exact check,
+/// by elimination, that no withheld cell is determined by its relations
+/// together, and a bounds check that none is pinned, withholding more
+/// until neither finds one. Each round looks again only at the components
+/// of the cells it withheld. An error when the exact check cannot finish
+/// (groupings overlapping beyond [`EXACT_WORK`]): a table that may give
+/// figures away is not returned.
+pub fn decide(layout: &Layout) -> Result<Withheld> {
     let timing = std::env::var_os("ATTAIN_TIMING").is_some();
     let started = std::time::Instant::now();
     let mut relations: Vec<Relation> = Vec::new();
@@ -436,6 +800,19 @@ pub fn decide(layout: &Layout) -> Withheld {
                 if cells.iter().all(|c| shows.contains(&(c.2, c.3))) {
                     relations.push(cells.to_vec());
                 }
+            }
+            // The two SEN relations together: all = SEN support + EHC plan
+            // + no SEN. No new equation, but its bounds can pin what the
+            // two apart do not.
+            let cells = [
+                Population::All,
+                Population::SenSupport,
+                Population::Ehcp,
+                Population::NoSen,
+            ]
+            .map(|p| (level, unit, measure, p));
+            if cells.iter().all(|c| shows.contains(&(c.2, c.3))) {
+                relations.push(cells.to_vec());
             }
         }
     }
@@ -461,6 +838,7 @@ pub fn decide(layout: &Layout) -> Withheld {
         by_cell,
         withheld: layout.primary.clone(),
         secondary: 0,
+        fresh: layout.primary.iter().copied().collect(),
     };
     if timing {
         eprintln!(
@@ -477,34 +855,146 @@ pub fn decide(layout: &Layout) -> Withheld {
     if timing {
         eprintln!("disclosure: settled in {:?}", started.elapsed());
     }
-    // Chains of relations can determine what no single relation does.
-    for _ in 0..64 {
-        let determined = decision.determined();
-        if determined.is_empty() {
+    // Every rate of a phase counts the same pupils: a cell withheld in one
+    // rate is withheld in all of them, or its count, shown beside another
+    // rate, would give away the count withheld here (and with it bounds
+    // that can pin the value). Chains of relations can determine what no
+    // single relation does (the exact check). Each can make the other
+    // withhold more: until neither does.
+    // Each round withholds at least one more cell, so the loop ends; a
+    // round that can withhold nothing more (which the relations should not
+    // allow) leaves its cells counted as unchecked rather than looping.
+    let mut unchecked: FxHashSet<Cell> = FxHashSet::default();
+    for round in 0.. {
+        decision.spread_across_rates();
+        let fresh = std::mem::take(&mut decision.fresh);
+        let components = decision.components(&fresh);
+        let (determined, too_large) = decision.determined(&components);
+        for (unknowns, _) in &components {
+            for cell in unknowns {
+                unchecked.remove(cell);
+            }
+        }
+        unchecked.extend(too_large);
+        // Bounds pin a cell: withhold a complement of its relations.
+        let exact: FxHashSet<Cell> = determined.iter().map(|d| d.0).collect();
+        let component_of: FxHashMap<Cell, usize> = components
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (unknowns, _))| unknowns.iter().map(move |c| (*c, i)))
+            .collect();
+        let pinned: Vec<Cell> = decision
+            .pinned(&components)
+            .into_iter()
+            .filter(|cell| !exact.contains(cell))
+            .collect();
+        if timing {
+            eprintln!(
+                "disclosure: round {round}: {} fresh cells in {} components, {} determined, {} pinned, in {:?}",
+                fresh.len(),
+                components.len(),
+                determined.len(),
+                pinned.len(),
+                started.elapsed()
+            );
+        }
+        if determined.is_empty() && pinned.is_empty() {
             break;
         }
+        let before = decision.withheld.len();
         let mut queue = Queue::new(decision.relations.len());
-        for (cell, component) in determined {
+        // A component's candidates, smallest first, worked out once a
+        // round: a component of thousands of relations scanned again for
+        // each of thousands of determined cells took seconds a round.
+        let mut candidates: FxHashMap<*const Vec<usize>, (Vec<Cell>, usize)> = FxHashMap::default();
+        let by_size = |c: &Cell| (layout.known.get(c).map_or(u64::MAX, |k| k.0), *c);
+        for (cell, component) in &determined {
             // A complement in the cell's own relations, else anywhere in
             // its component: each one withheld adds an unknown the relations
             // cannot pin down.
-            let smallest = |rows: &mut dyn Iterator<Item = usize>| {
-                rows.filter_map(|r| decision.complement(&decision.relations[r]))
-                    .min_by_key(|c| (layout.known.get(c).map_or(u64::MAX, |k| k.0), *c))
-            };
-            let own = smallest(&mut decision.by_cell.get(&cell).into_iter().flatten().copied());
-            let choice = own.or_else(|| smallest(&mut component.iter().copied()));
+            let own = decision
+                .by_cell
+                .get(cell)
+                .into_iter()
+                .flatten()
+                .filter_map(|&r| decision.complement(&decision.relations[r]))
+                .min_by_key(by_size);
+            let choice = own.or_else(|| {
+                let (list, next) = candidates.entry(Rc::as_ptr(component)).or_insert_with(|| {
+                    let mut list: Vec<Cell> = component
+                        .iter()
+                        .filter_map(|&r| decision.complement(&decision.relations[r]))
+                        .collect();
+                    list.sort_unstable_by_key(by_size);
+                    list.dedup();
+                    (list, 0)
+                });
+                while *next < list.len() && decision.withheld.contains(&list[*next]) {
+                    *next += 1;
+                }
+                list.get(*next).copied()
+            });
             if let Some(choice) = choice {
                 decision.withhold(choice, &mut queue);
             }
         }
+        for cell in &pinned {
+            // Bounds pin a rate at 0% or 100%, or a count, through some of
+            // the cell's relations, which is not known here: each relation
+            // with a shown cell gives one up, the smallest whose pupils both
+            // met and missed a rate where there is one (it loosens every
+            // bound at once; a cell that met it for none would leave a 0%
+            // pin). One complement a round, in one relation, took a round
+            // per school of a large LA.
+            let rows = decision.by_cell.get(cell).cloned().unwrap_or_default();
+            let withheld_before = decision.withheld.len();
+            for r in rows {
+                let relation = &decision.relations[r];
+                let mixed = relation
+                    .iter()
+                    .filter(|c| decision.shown_with_pupils(c))
+                    .filter(|c| {
+                        let (n, met) = layout.known[*c];
+                        met.is_some_and(|m| m > 0.5 && m < n as f64 - 0.5)
+                    })
+                    .min_by_key(|c| (layout.known[*c].0, **c))
+                    .copied();
+                if let Some(choice) = mixed.or_else(|| decision.complement(relation)) {
+                    decision.withhold(choice, &mut queue);
+                }
+            }
+            // Pinned through a chain (an LA's 0% through an alliance of
+            // schools the table does not show): anywhere in its component.
+            if decision.withheld.len() == withheld_before {
+                let component = &components[component_of[cell]].1;
+                let choice = component
+                    .iter()
+                    .filter_map(|&r| decision.complement(&decision.relations[r]))
+                    .min_by_key(by_size);
+                if let Some(choice) = choice {
+                    decision.withhold(choice, &mut queue);
+                }
+            }
+        }
+        if decision.withheld.len() == before {
+            unchecked.extend(determined.iter().map(|d| d.0).chain(pinned));
+            break;
+        }
         decision.settle(queue);
     }
-    Withheld {
+    // A table the check could not finish on may give figures away: an
+    // error, not a table that looks safe.
+    if !unchecked.is_empty() {
+        return Err(Error::Usage(format!(
+            "disclosure control could not finish checking {} withheld figures: the groupings overlap too densely for the exact check to finish. Give fewer or less overlapping groupings, or use --disclosure secure inside a secure setting",
+            unchecked.len()
+        )));
+    }
+    Ok(Withheld {
         primary: layout.primary.len(),
         secondary: decision.secondary,
         cells: decision.withheld,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -541,7 +1031,7 @@ mod tests {
             true,
             false,
         );
-        let withheld = decide(&layout);
+        let withheld = decide(&layout).unwrap();
         assert!(withheld.contains(level, unit, 0, Population::NotCla));
         assert!(!withheld.contains(level, unit, 0, Population::All));
         assert_eq!((withheld.primary, withheld.secondary), (1, 1));
@@ -565,11 +1055,85 @@ mod tests {
         layout
             .aggregates
             .push((la, vec![school(1), school(2), school(3)]));
-        let withheld = decide(&layout);
+        let withheld = decide(&layout).unwrap();
         // School 1 (2 pupils) is withheld; school 2 (3, the smallest other)
         // goes with it; the LA and school 3 stay.
         assert!(withheld.contains(Level::School, Unit::School(2), 0, Population::Cla));
         assert!(!withheld.contains(Level::School, Unit::School(3), 0, Population::Cla));
         assert!(!withheld.contains(Level::La, Unit::La(883), 0, Population::Cla));
+    }
+
+    /// LA 883's looked-after pupils (a mean), the sum of three schools';
+    /// schools under 6 withheld.
+    fn la_of_three_schools(schools: [u64; 3]) -> Withheld {
+        let mut layout = Layout::default();
+        let la = (Level::La, Unit::La(883));
+        let total = schools.iter().sum();
+        layout.add(
+            (la.0, la.1, 0, Population::Cla),
+            Some(total),
+            Some(40.0),
+            true,
+            false,
+        );
+        for (urn, n) in (1..).zip(schools) {
+            let (l, u) = school(urn);
+            layout.add(
+                (l, u, 0, Population::Cla),
+                Some(n),
+                Some(5.0 * n as f64),
+                true,
+                n < 6,
+            );
+        }
+        layout
+            .aggregates
+            .push((la, vec![school(1), school(2), school(3)]));
+        decide(&layout).unwrap()
+    }
+
+    #[test]
+    fn withheld_cells_pinned_by_their_bounds_take_a_complement() {
+        // An LA of 8 looked-after pupils: schools 1 and 2 have one each
+        // (withheld), school 3 has 6 (shown). Two withheld schools satisfy
+        // the relation, but a withheld cell has at least one pupil, so 1 + 1
+        // = 8 - 6 gives both counts away: school 3 must go too.
+        let withheld = la_of_three_schools([1, 1, 6]);
+        assert!(withheld.contains(Level::School, Unit::School(3), 0, Population::Cla));
+        // With 3 pupils each, the relation leaves 3 + 3 open: nothing more.
+        let withheld = la_of_three_schools([3, 3, 6]);
+        assert!(!withheld.contains(Level::School, Unit::School(3), 0, Population::Cla));
+        assert_eq!(withheld.secondary, 0);
+    }
+
+    #[test]
+    fn sparse_elimination_finds_the_columns_a_system_fixes() {
+        let row = |entries: &[(u32, f64)]| entries.to_vec();
+        // x0 = x1 + x2 and x1 = x2: nothing fixed.
+        let rows = vec![
+            row(&[(0, 1.0), (1, -1.0), (2, -1.0)]),
+            row(&[(1, 1.0), (2, -1.0)]),
+        ];
+        assert!(determined_columns(rows.clone(), 3).unwrap().is_empty());
+        // With x2 known too, all three are.
+        let mut more = rows;
+        more.push(row(&[(2, 1.0)]));
+        let mut fixed = determined_columns(more, 3).unwrap();
+        fixed.sort_unstable();
+        assert_eq!(fixed, vec![0, 1, 2]);
+        // A chain of overlapping pairs, a + b, b + c, c + d, and a + d
+        // given as a sum with a: only an odd cycle fixes them, and this
+        // even one (a + b − (b + c) + (c + d) − (d + a) = 0) fixes none;
+        // a fifth relation on a alone fixes all four.
+        let chain = vec![
+            row(&[(0, 1.0), (1, 1.0)]),
+            row(&[(1, 1.0), (2, 1.0)]),
+            row(&[(2, 1.0), (3, 1.0)]),
+            row(&[(0, 1.0), (3, 1.0)]),
+        ];
+        assert!(determined_columns(chain.clone(), 4).unwrap().is_empty());
+        let mut pinned = chain;
+        pinned.push(row(&[(0, 1.0)]));
+        assert_eq!(determined_columns(pinned, 4).unwrap().len(), 4);
     }
 }

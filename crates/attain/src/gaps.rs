@@ -188,6 +188,7 @@ impl<'a> Comparison<'a> {
                 "percentile progress bands rank every school or LA of England: give the national pupils (--national-pupils), or use dfe bands".into(),
             ));
         }
+        self.check_las(options)?;
         let measures = &self.local.measures;
         // Progress measures without a score this year (no prior column, no
         // estimates for the year) are left out rather than shown empty.
@@ -246,6 +247,7 @@ impl<'a> Comparison<'a> {
                     layout.known.extend(part.known);
                     layout.primary.extend(part.primary);
                     layout.units.extend(part.units);
+                    layout.cohorts.extend(part.cohorts);
                 }
                 Ok(())
             },
@@ -313,13 +315,104 @@ impl<'a> Comparison<'a> {
             };
             layout.aggregates.push(((level, unit), members));
         }
-        Ok(crate::disclosure::decide(&layout))
+        crate::disclosure::decide(&layout)
+    }
+
+    /// An LA asked for (`--la`) that has no pupils in any year of the data
+    /// is an error: a table of national rows alone would look like an
+    /// answer.
+    fn check_las(&self, options: &GapOptions) -> Result<()> {
+        if options.las.is_empty() {
+            return Ok(());
+        }
+        let present: rustc_hash::FxHashSet<u16> =
+            self.local.cells.iter().map(|c| c.place.la_code).collect();
+        let missing: Vec<String> = options
+            .las
+            .iter()
+            .filter(|la| !present.contains(la))
+            .map(|la| la.to_string())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut there: Vec<u16> = present.into_iter().collect();
+        there.sort_unstable();
+        let listed: Vec<String> = there.iter().take(12).map(|la| la.to_string()).collect();
+        Err(Error::Usage(format!(
+            "--la {}: no pupils of {} in the data (its LAs: {}{})",
+            missing.join(","),
+            if missing.len() == 1 {
+                "this LA"
+            } else {
+                "these LAs"
+            },
+            listed.join(", "),
+            if there.len() > listed.len() {
+                format!(" and {} more", there.len() - listed.len())
+            } else {
+                String::new()
+            }
+        )))
+    }
+
+    /// What an analyst should know about a year's table: neighbours the
+    /// model or the data lack, progress intervals without a national SD,
+    /// and flags that contradict DfE's definitions.
+    pub fn notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
+        let mut notes = self.neighbour_notes(year, options);
+        notes.extend(self.progress_notes(year, options));
+        // Flags that contradict DfE's definitions are reported, not
+        // refused: the figures follow the flags as given, but a column
+        // mapped from the wrong field shows here first.
+        {
+            // Every measure's summary counts every pupil of its cell.
+            let contradictory: u64 = (0..self.local.cells.len())
+                .filter(|&c| self.local.cells[c].place.year == year)
+                .filter(|&c| {
+                    let profile = self.local.cells[c].profile;
+                    (profile.fsm() || profile.cla()) && !profile.disadvantaged()
+                })
+                .map(|c| self.local.of_cell(c).first().map_or(0, |s| s.cohort))
+                .sum();
+            if contradictory > 0 {
+                notes.push(format!(
+                    "{} {year}: {contradictory} pupil{} eligible for FSM or looked after but not disadvantaged; DfE's disadvantaged includes every pupil eligible for FSM in the last six years and every looked-after child, so check the disadvantaged, fsm and cla columns (figures follow the flags as given)",
+                    self.local.phase.name(),
+                    if contradictory == 1 { " is" } else { "s are" },
+                ));
+            }
+        }
+        notes
+    }
+
+    /// The groupings (ids) none of whose schools has pupils in any year of
+    /// this phase: left out of the table. A caller analysing several phases
+    /// warns about those empty in all of them (a primary alliance has no
+    /// KS4 pupils); see [`Groupings::note_without_pupils`].
+    pub fn groupings_without_pupils(&self, options: &GapOptions) -> Vec<String> {
+        let Some(groupings) = options.groupings.as_deref() else {
+            return Vec::new();
+        };
+        let mut has_pupils = vec![false; groupings.groups.len()];
+        for cell in &self.local.cells {
+            for &group in groupings.of_school(cell.place.urn) {
+                has_pupils[group as usize] = true;
+            }
+        }
+        groupings
+            .groups
+            .iter()
+            .zip(&has_pupils)
+            .filter(|(_, has)| !**has)
+            .map(|((id, _), _)| id.clone())
+            .collect()
     }
 
     /// What an analyst should know about a year's progress intervals: a
     /// progress measure whose intervals cannot use the national SD (no
     /// national pupils, no published SD) uses each unit's own.
-    pub fn progress_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
+    fn progress_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
         if options.progress.sd != crate::progress::ProgressSd::National {
             return Vec::new();
         }
@@ -519,7 +612,7 @@ impl<'a> Comparison<'a> {
     /// the model lacks, and neighbours with no pupils in the data (an LA
     /// that older data calls by a pre-reorganisation code, or one not in
     /// the file).
-    pub fn neighbour_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
+    fn neighbour_notes(&self, year: u16, options: &GapOptions) -> Vec<String> {
         let Some(neighbours) = options.neighbours.as_deref() else {
             return Vec::new();
         };

@@ -55,6 +55,23 @@ impl Groupings {
         }
     }
 
+    /// The warning for groupings with no pupils in the data (ids), if any:
+    /// most often URNs that are not the data's (a school that converted to
+    /// an academy has a new URN).
+    pub fn note_without_pupils(ids: &[String], data: &str) -> Option<String> {
+        if ids.is_empty() {
+            return None;
+        }
+        let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+        Some(format!(
+            "{} grouping{} with no pupils in {data}, left out ({}{}): check the groupings file's URNs (an academy has a new URN)",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if ids.len() > shown.len() { ", …" } else { "" }
+        ))
+    }
+
     pub fn read(path: impl AsRef<Path>) -> Result<Groupings> {
         let (file, source) = tables::open(path.as_ref())?;
         Self::read_from(file, &source)
@@ -100,7 +117,19 @@ impl Groupings {
                     "a non-empty grouping id",
                 ));
             }
-            groupings.add(urn, id, cell(name_at).trim());
+            let name = cell(name_at).trim();
+            if let Some((_, earlier)) = groupings.groups.iter().find(|(g, _)| g == id) {
+                if earlier != name {
+                    return Err(Error::invalid(
+                        source,
+                        Some(row),
+                        Some("group_name"),
+                        Some(name),
+                        format!("the name an earlier row gives grouping {id} ({earlier:?}): one name per group_id"),
+                    ));
+                }
+            }
+            groupings.add(urn, id, name);
         }
         if groupings.groups.is_empty() {
             return Err(Error::invalid(
@@ -187,6 +216,15 @@ mod tests {
         assert_eq!(groupings.of_school(100001), &[0, 1]);
         assert_eq!(groupings.of_school(100002), &[0]);
         assert!(groupings.of_school(5).is_empty());
+        match Groupings::read_from(
+            "urn,group_id,group_name\n1,A,North\n2,A,South\n".as_bytes(),
+            "g.csv",
+        ) {
+            Err(Error::Invalid(e)) => {
+                assert_eq!((e.row, e.column.as_deref()), (Some(3), Some("group_name")))
+            }
+            other => panic!("{other:?}"),
+        }
         match Groupings::read_from("urn,group_id,group_name\nx,A,B\n".as_bytes(), "g.csv") {
             Err(Error::Invalid(e)) => {
                 assert_eq!((e.row, e.column.as_deref()), (Some(2), Some("urn")))

@@ -88,6 +88,33 @@ impl Measure {
         }
     }
 
+    /// Whether the measure's count is its phase's cohort (every rate is):
+    /// rates of one phase share their counts.
+    pub fn counts_cohort(&self) -> bool {
+        self.kind() == MeasureKind::Rate
+    }
+
+    /// Whether every pupil meeting this rate meets `other` too (the higher
+    /// standard implies the expected one; RWM implies reading): each of
+    /// `other`'s conditions is one of this rate's or a stricter one.
+    pub fn implies(&self, other: &Measure) -> bool {
+        let (Rule::AllOf(mine), Rule::AllOf(theirs)) = (self.rule, other.rule) else {
+            return false;
+        };
+        self.phase == other.phase
+            && self.name != other.name
+            && theirs.iter().all(|t| {
+                mine.iter().any(|m| match (m, t) {
+                    (Condition::IsTrue(a), Condition::IsTrue(b)) => a == b,
+                    (Condition::AtLeast(a, x), Condition::AtLeast(b, y)) => a == b && x >= y,
+                    (Condition::CodeIn(a, x), Condition::CodeIn(b, y)) => {
+                        a == b && x.iter().all(|code| y.contains(code))
+                    }
+                    _ => false,
+                })
+            })
+    }
+
     /// Whether this is a progress measure (Progress 8, KS2 progress): its
     /// interval uses the national pupil-level SD and it has a band.
     pub fn is_progress(&self) -> bool {

@@ -42,6 +42,15 @@ impl Neighbours {
                 MODEL_2021.as_bytes(),
                 "DfE statistical neighbours, April 2021",
             ),
+            // A year that is not a file is a model asked for, not a path.
+            year if year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && !Path::new(year).exists() =>
+            {
+                Err(Error::Usage(format!(
+                    "--neighbours {year}: DfE's statistical neighbour models shipped are 2025 (May 2025) and 2021 (April 2021); or give a file (la_code, rank, neighbour_la_code)"
+                )))
+            }
             path => Self::read(path),
         }
     }

@@ -186,7 +186,12 @@ struct Draw {
 
 fn draw(r: &mut ChaCha8Rng, school: &School, la_effect: f64, year_wobble: f64) -> Draw {
     let disadvantaged = r.random_bool(school.deprivation);
-    let fsm = r.random_bool(if disadvantaged { 0.75 } else { 0.01 });
+    // Eligible for FSM now is disadvantaged (FSM in the last six years), as
+    // DfE defines them. The draw for other pupils, and its weight in their
+    // attainment below, are kept so that every other figure of the samples
+    // made from a seed stays as it was.
+    let fsm_draw = r.random_bool(if disadvantaged { 0.75 } else { 0.01 });
+    let fsm = disadvantaged && fsm_draw;
     let cla = disadvantaged && r.random_bool(0.02);
     let sen_roll: f64 = r.random();
     let (ehcp_share, support_share) = if school.special {
@@ -203,7 +208,7 @@ fn draw(r: &mut ChaCha8Rng, school: &School, la_effect: f64, year_wobble: f64) -
     };
     let latent = la_effect + school.effect + year_wobble
         - 0.5 * disadvantaged as u8 as f64
-        - 0.15 * fsm as u8 as f64
+        - 0.15 * fsm_draw as u8 as f64
         - 0.3 * cla as u8 as f64
         - match sen {
             Sen::None => 0.0,

@@ -48,15 +48,25 @@ pub(crate) struct CsvTable<R: Read> {
 /// megabytes: `ATTAIN_MAX_TABLE_MB`, 2048 unless set. A larger file is
 /// refused with a clear error rather than risk running out of memory; pupil
 /// files are read a chunk at a time and have no such limit.
-pub fn max_table_bytes() -> u64 {
-    std::env::var("ATTAIN_MAX_TABLE_MB")
-        .ok()
-        .and_then(|mb| mb.trim().parse::<u64>().ok())
-        .unwrap_or(2048)
-        .saturating_mul(1 << 20)
+/// A value that is not a whole number of megabytes is an error, not the
+/// default: a limit the user set and Attain ignored would surprise them.
+pub fn max_table_bytes() -> Result<u64> {
+    match std::env::var("ATTAIN_MAX_TABLE_MB") {
+        Err(_) => Ok(2048 << 20),
+        Ok(mb) => match mb.trim().parse::<u64>() {
+            Ok(mb) if mb > 0 => Ok(mb.saturating_mul(1 << 20)),
+            _ => Err(Error::invalid(
+                "environment",
+                None,
+                Some("ATTAIN_MAX_TABLE_MB"),
+                Some(&mb),
+                "a whole number of megabytes, at least 1 (2048 when unset)",
+            )),
+        },
+    }
 }
 
-fn too_large(source: &str, size: u64) -> Error {
+fn too_large(source: &str, size: u64, limit: u64) -> Error {
     Error::invalid(
         source,
         None,
@@ -64,7 +74,7 @@ fn too_large(source: &str, size: u64) -> Error {
         None,
         format!(
             "a table of at most {} MB, which Attain reads whole ({} MB here; set ATTAIN_MAX_TABLE_MB to raise the limit)",
-            max_table_bytes() >> 20,
+            limit >> 20,
             size.div_ceil(1 << 20)
         ),
     )
@@ -72,11 +82,12 @@ fn too_large(source: &str, size: u64) -> Error {
 
 /// Refuses a file larger than [`max_table_bytes`].
 pub(crate) fn check_size(path: &Path, source: &str) -> Result<()> {
+    let limit = max_table_bytes()?;
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(source, e))?
         .len();
-    if size > max_table_bytes() {
-        return Err(too_large(source, size));
+    if size > limit {
+        return Err(too_large(source, size, limit));
     }
     Ok(())
 }
@@ -93,14 +104,15 @@ pub(crate) fn open(path: &Path) -> Result<(std::fs::File, String)> {
 /// else Windows-1252, the encoding GIAS and Ofsted write (a school called
 /// "St Mary’s" is not a reason to refuse a file).
 pub(crate) fn read_text(mut input: impl Read, source: &str) -> Result<String> {
+    let limit = max_table_bytes()?;
     let mut bytes = Vec::new();
     input
         .by_ref()
-        .take(max_table_bytes() + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(source, e))?;
-    if bytes.len() as u64 > max_table_bytes() {
-        return Err(too_large(source, bytes.len() as u64));
+    if bytes.len() as u64 > limit {
+        return Err(too_large(source, bytes.len() as u64, limit));
     }
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,

@@ -125,12 +125,12 @@ fn a_missing_neighbour_is_named() {
     let options = GapOptions::new(Some(vec![Level::La]), &[], 0, None)
         .with_neighbours(Some(model()))
         .with_las(vec![883]);
-    let notes = comparison.neighbour_notes(2024, &options);
+    let notes = comparison.notes(2024, &options);
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].contains("883") && notes[0].contains("999") && notes[0].contains("other 4"));
     // An LA the model lacks is said too.
     let options = options.with_las(vec![881]);
-    assert!(comparison.neighbour_notes(2024, &options)[0].contains("not in"));
+    assert!(comparison.notes(2024, &options)[0].contains("not in"));
 }
 
 #[test]

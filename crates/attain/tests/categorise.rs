@@ -15,18 +15,26 @@ fn cohort() -> attain::PupilTable {
     );
     for (year, second_met) in [(2022, 18), (2023, 16), (2024, 4)] {
         for i in 0..20 {
-            // One pupil of school 100001 falls short: a school where every
-            // pupil meets a rate gives away its withheld groups (they all
-            // met it too), so its figure would be withheld.
+            // One pupil of school 100001 falls short, and three reach the
+            // higher standard: a school where every pupil, or none, meets a
+            // rate gives away its withheld groups (they all met it too, or
+            // none did), so its figure would be withheld, in every rate.
             let a = if i == 19 { 95 } else { 110 };
+            let writing = if (5..8).contains(&i) { "GDS" } else { "EXS" };
             csv += &format!(
-                "a{year}-{i},{year},100001,883,false,{},N,false,{a},{a},EXS\n",
+                "a{year}-{i},{year},100001,883,false,{},N,false,{a},{a},{writing}\n",
                 i < 5
             );
+            // Its first pupil reaches the higher standard, so that it
+            // too has a rate met by some pupils and not others.
             let met = i < second_met;
-            let score = if met { 105 } else { 95 };
+            let (score, writing) = match (met, i) {
+                (true, 0) => (110, "GDS"),
+                (true, _) => (105, "EXS"),
+                _ => (95, "EXS"),
+            };
             csv += &format!(
-                "b{year}-{i},{year},100002,883,false,{},N,false,{score},{score},EXS\n",
+                "b{year}-{i},{year},100002,883,false,{},N,false,{score},{score},{writing}\n",
                 i < 5
             );
         }

@@ -331,7 +331,7 @@ pub fn visit_units(
         let mut pooled = vec![Pooled::default(); size];
         let mut beside = vec![Beside::default(); size];
         if gap.disclosure == Disclosure::Publish && gap.suppression.min_cohort > 0 {
-            engine.withheld = Some(Arc::new(withheld(&engine, &year, published, options)));
+            engine.withheld = Some(Arc::new(withheld(&engine, &year, published, options)?));
             engine.hide_counts = true;
         }
         // Every LA and school, whatever LAs are reported: for national
@@ -411,7 +411,7 @@ fn withheld(
     year: &Year,
     published: &Published,
     options: &PublishedOptions,
-) -> Withheld {
+) -> Result<Withheld> {
     let size = engine.measures.len() * Population::ALL.len();
     let mut pooled = vec![Pooled::default(); size];
     let mut beside = vec![Beside::default(); size];

@@ -479,6 +479,32 @@ pub(super) fn read(
                 })
             }
         };
+        // A group's pupils counted in a measure are some of the school's
+        // counted in it: more would be a shifted or mislabelled column, and
+        // every pooled figure wrong.
+        let mut counts: Vec<(&str, Population, usize, u64)> = Vec::new();
+        for &(columns, _, count_at, ..) in &present {
+            if let Ok(n) = sheet.count(row, record, count_at)? {
+                counts.push((columns.measure, columns.population, count_at, n));
+            }
+        }
+        for &(measure, population, at, n) in &counts {
+            let all = counts
+                .iter()
+                .find(|&&(m, p, ..)| m == measure && p == All && population != All);
+            if let Some(&(_, _, all_at, all)) = all.filter(|all| n > all.3) {
+                return Err(Error::invalid(
+                    source,
+                    Some(row),
+                    Some(&sheet.header[at]),
+                    Some(Sheet::field(record, at)),
+                    format!(
+                        "a count of a group's pupils no larger than the row's {} ({all})",
+                        sheet.header[all_at]
+                    ),
+                ));
+            }
+        }
         for &(columns, measure, count_at, value_at, total_at, interval_at, band_at) in &present {
             let count = sheet.count(row, record, count_at)?;
             let value = sheet.value(row, record, value_at, measure)?;

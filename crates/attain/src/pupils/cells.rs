@@ -19,7 +19,9 @@ pub(super) enum Strictness {
 pub(super) enum Cell<'a> {
     Empty,
     Text(&'a str),
-    Int(i64),
+    /// Wide enough for every Parquet integer, unsigned 64-bit included, so
+    /// that an out-of-range value is shown as it is.
+    Int(i128),
     Float(f64),
     Bool(bool),
 }
@@ -78,7 +80,7 @@ pub(super) fn parse_whole(
     let expected = || format!("a whole number from {min} to {max}");
     let value = match cell {
         Cell::Empty => return Ok(None),
-        Cell::Int(value) => value,
+        Cell::Int(value) => i64::try_from(value).map_err(|_| expected())?,
         Cell::Text(text) if text.trim().is_empty() => return Ok(None),
         Cell::Text(_) if strictness == Strictness::Parquet => {
             return Err(format!("{} (an integer-typed Parquet column)", expected()))
@@ -90,6 +92,9 @@ pub(super) fn parse_whole(
                 return Err(expected());
             }
             text.parse::<i64>().map_err(|_| expected())?
+        }
+        Cell::Float(value) if value.is_nan() && strictness == Strictness::Parquet => {
+            return Err(format!("{}, or a null cell for none (NaN is not a missing value in Parquet, where missing is null)", expected()))
         }
         Cell::Float(value) if value.is_nan() => return Ok(None),
         Cell::Float(_) if strictness == Strictness::Parquet => {
@@ -106,11 +111,22 @@ pub(super) fn parse_whole(
 }
 
 /// A number in `min..=max`, or `None` for an empty cell.
-pub(super) fn parse_number(cell: Cell, min: f64, max: f64) -> Result<Option<f64>, String> {
+/// A `NaN` is none in a DataFrame (pandas' missing value) but an error in
+/// Parquet, which has nulls: there a NaN is more likely a failed
+/// computation than a pupil without a result, and CSV refuses one too.
+pub(super) fn parse_number(
+    cell: Cell,
+    min: f64,
+    max: f64,
+    strictness: Strictness,
+) -> Result<Option<f64>, String> {
     let expected = || format!("a number from {min} to {max}");
     let value = match cell {
         Cell::Empty => return Ok(None),
         Cell::Int(value) => value as f64,
+        Cell::Float(value) if value.is_nan() && strictness == Strictness::Parquet => {
+            return Err(format!("{}, or a null cell for none (NaN is not a missing value in Parquet, where missing is null)", expected()))
+        }
         Cell::Float(value) if value.is_nan() => return Ok(None),
         Cell::Float(value) => value,
         Cell::Text(text) => {
@@ -291,7 +307,7 @@ impl<'s> Builder<'s> {
                         parse_whole(cell, min, max, strictness)?.map_or(f64::NAN, |v| v as f64),
                     ),
                     (Outcome::Number(values), ColumnKind::Number { min, max }) => {
-                        values.push(parse_number(cell, min, max)?.unwrap_or(f64::NAN))
+                        values.push(parse_number(cell, min, max, strictness)?.unwrap_or(f64::NAN))
                     }
                     (Outcome::Code(values), ColumnKind::TeacherAssessment) => values.push(
                         text_of(cell)
@@ -423,5 +439,12 @@ mod tests {
             Ok(None)
         );
         assert!(parse_whole(Cell::Float(104.5), 80, 120, Strictness::DataFrame).is_err());
+        assert!(parse_whole(Cell::Float(f64::NAN), 80, 120, Strictness::Parquet).is_err());
+        assert_eq!(
+            parse_number(Cell::Float(f64::NAN), 0.0, 90.0, Strictness::DataFrame),
+            Ok(None)
+        );
+        let refused = parse_number(Cell::Float(f64::NAN), 0.0, 90.0, Strictness::Parquet);
+        assert!(refused.unwrap_err().contains("NaN is not a missing value"));
     }
 }

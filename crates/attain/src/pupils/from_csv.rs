@@ -43,9 +43,23 @@ pub(super) fn read_csv(
         csv::ErrorKind::Io(_) => Error::io(source, std::io::Error::other(e.to_string())),
         _ => Error::table(source, e),
     };
-    let header: Vec<String> = reader
-        .byte_headers()
-        .map_err(csv_error)?
+    let raw_header = reader.byte_headers().map_err(csv_error)?;
+    // UTF-16 (Excel's "Unicode text") reads as NULs between letters: name
+    // the encoding rather than show them.
+    let first = raw_header.get(0).unwrap_or_default();
+    if first.starts_with(&[0xFF, 0xFE])
+        || first.starts_with(&[0xFE, 0xFF])
+        || raw_header.iter().any(|h| h.contains(&0))
+    {
+        return Err(Error::invalid(
+            source,
+            Some(1),
+            None,
+            None,
+            "a CSV file in UTF-8: this one is UTF-16 (in Excel, save as \"CSV UTF-8\")",
+        ));
+    }
+    let header: Vec<String> = raw_header
         .iter()
         .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
         .collect::<Vec<_>>();

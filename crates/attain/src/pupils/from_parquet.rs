@@ -11,12 +11,47 @@ pub fn parquet_columns(path: &Path, phase: Option<Phase>) -> Result<(Phase, Vec<
     })?;
     let header: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
     let (phase, columns) = plan(&source, &header, phase)?;
-    let wanted = COMMON_COLUMNS
+    let wanted: Vec<String> = COMMON_COLUMNS
         .iter()
         .copied()
         .chain(columns.iter().map(|c| c.name))
         .map(str::to_owned)
         .collect();
+    // Types the reader decodes; others (Int8, dates, lists) are refused
+    // here by column, not later by polars with no column named.
+    use polars::prelude::ArrowDataType as Type;
+    for (name, field) in schema.iter() {
+        let readable = match &field.dtype {
+            Type::Dictionary(_, values, _) => matches!(
+                values.as_ref(),
+                Type::Utf8 | Type::LargeUtf8 | Type::Utf8View
+            ),
+            Type::Boolean
+            | Type::Int32
+            | Type::Int64
+            | Type::UInt32
+            | Type::UInt64
+            | Type::Float32
+            | Type::Float64
+            | Type::Utf8
+            | Type::LargeUtf8
+            | Type::Utf8View
+            | Type::Null => true,
+            _ => false,
+        };
+        if !readable && wanted.iter().any(|w| w == name.as_str()) {
+            return Err(Error::invalid(
+                &source,
+                None,
+                Some(name.as_str()),
+                Some(&format!(
+                    "a Parquet column of type {}",
+                    format!("{:?}", field.dtype).split('(').next().unwrap_or("")
+                )),
+                "booleans, whole numbers (Int32, Int64), numbers (Float32, Float64) or text: cast the column to one of them",
+            ));
+        }
+    }
     Ok((phase, wanted))
 }
 
@@ -274,9 +309,10 @@ pub(super) fn for_each_cell(
                 f(index, Cell::Empty)?;
             }
         }
+        DataType::UInt64 => each!(series.u64().map_err(table_error)?, |v| Cell::Int(v as i128)),
         dtype if dtype.is_integer() => {
             let ints = series.cast(&DataType::Int64).map_err(table_error)?;
-            each!(ints.i64().map_err(table_error)?, Cell::Int)
+            each!(ints.i64().map_err(table_error)?, |v| Cell::Int(v as i128))
         }
         _ => {
             let text = series.cast(&DataType::String).map_err(table_error)?;
