@@ -333,7 +333,13 @@ impl Decision<'_> {
                         .cohorts
                         .get(&other)
                         .is_some_and(|m| m.phase == rate.phase);
-                    if p == population && other != measure && same_cohort {
+                    // A cell with no pupils shows 0, which gives nothing away.
+                    let no_pupils = self
+                        .layout
+                        .known
+                        .get(&(level, unit, other, population))
+                        .is_some_and(|k| k.0 == 0);
+                    if p == population && other != measure && same_cohort && !no_pupils {
                         self.withhold((level, unit, other, population), &mut queue);
                     }
                 }
@@ -354,7 +360,9 @@ impl Decision<'_> {
     /// settle (interval propagation, as an integer solver presolves); a
     /// withheld cell whose count, or whose rate, comes out exact is
     /// returned.
-    fn pinned(&self, components: &[Component]) -> Vec<Cell> {
+    /// With the pinned cells, whether propagation ran out of its budget
+    /// before settling (pins may then be missed).
+    fn pinned(&self, components: &[Component]) -> (Vec<Cell>, bool) {
         let is_rate = |c: &Cell| self.layout.cohorts.contains_key(&c.2);
         // Unknowns: hidden cells in a relation with a withheld one. Each has
         // two variables: its count (2i) and its pupils meeting it (2i + 1).
@@ -398,7 +406,7 @@ impl Decision<'_> {
             }
         }
         if cells.is_empty() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         // Bounds (low, high). A withheld cell has pupils (one without shows
         // 0); a cell the table never lists may have none. Only a rate has
@@ -461,9 +469,11 @@ impl Decision<'_> {
         let mut queue: std::collections::VecDeque<usize> = (0..rows.len()).collect();
         let mut budget = 50 * rows.len() + 1000;
         let mut changed_variables: Vec<usize> = Vec::new();
+        let mut exhausted = false;
         while let Some(r) = queue.pop_front() {
             queued[r] = false;
             if budget == 0 {
+                exhausted = true;
                 break;
             }
             budget -= 1;
@@ -536,7 +546,7 @@ impl Decision<'_> {
                 }
             }
         }
-        cells
+        let pinned = cells
             .iter()
             .enumerate()
             .filter(|(_, c)| self.withheld.contains(c))
@@ -553,7 +563,8 @@ impl Decision<'_> {
                 count_exact || rate_exact
             })
             .map(|(_, c)| *c)
-            .collect()
+            .collect();
+        (pinned, exhausted)
     }
 
     /// Relation by relation until nothing changes.
@@ -575,14 +586,9 @@ impl Decision<'_> {
         let mut found = Vec::new();
         let mut unchecked = Vec::new();
         for (unknowns, rows) in components {
-            // Relations within a unit and up a hierarchy (schools, LAs,
-            // England) are kept safe relation by relation; what a chain can
-            // solve needs alliances or neighbour groups, which overlap: a
-            // national table without them costs nothing here.
-            let overlapping = rows
-                .iter()
-                .any(|&r| matches!(self.relations[r][0].0, Level::Alliance | Level::Neighbours));
-            if !overlapping || rows.is_empty() {
+            // Every component, not only those with alliances or neighbour
+            // groups: the nested SEN relations can chain within one LA.
+            if rows.is_empty() {
                 continue;
             }
             let column: FxHashMap<Cell, u32> = unknowns
@@ -883,8 +889,18 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
             .enumerate()
             .flat_map(|(i, (unknowns, _))| unknowns.iter().map(move |c| (*c, i)))
             .collect();
-        let pinned: Vec<Cell> = decision
-            .pinned(&components)
+        let (pinned, exhausted) = decision.pinned(&components);
+        if exhausted {
+            // Pins may be missed: these components cannot be called safe.
+            unchecked.extend(
+                components
+                    .iter()
+                    .flat_map(|(unknowns, _)| unknowns)
+                    .filter(|c| decision.withheld.contains(c))
+                    .copied(),
+            );
+        }
+        let pinned: Vec<Cell> = pinned
             .into_iter()
             .filter(|cell| !exact.contains(cell))
             .collect();
@@ -908,7 +924,15 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
         // each of thousands of determined cells took seconds a round.
         let mut candidates: FxHashMap<*const Vec<usize>, (Vec<Cell>, usize)> = FxHashMap::default();
         let by_size = |c: &Cell| (layout.known.get(c).map_or(u64::MAX, |k| k.0), *c);
+        // Relations given a new unknown this round: a cell in one of them
+        // may be free now, and is looked at again next round rather than
+        // given a complement it may not need.
+        let mut touched: FxHashSet<usize> = FxHashSet::default();
         for (cell, component) in &determined {
+            let rows = decision.by_cell.get(cell).into_iter().flatten();
+            if rows.clone().any(|r| touched.contains(r)) {
+                continue;
+            }
             // A complement in the cell's own relations, else anywhere in
             // its component: each one withheld adds an unknown the relations
             // cannot pin down.
@@ -936,6 +960,7 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
             });
             if let Some(choice) = choice {
                 decision.withhold(choice, &mut queue);
+                touched.extend(decision.by_cell.get(&choice).into_iter().flatten());
             }
         }
         for cell in &pinned {
@@ -947,7 +972,11 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
             // pin). One complement a round, in one relation, took a round
             // per school of a large LA.
             let rows = decision.by_cell.get(cell).cloned().unwrap_or_default();
+            if rows.iter().any(|r| touched.contains(r)) {
+                continue;
+            }
             let withheld_before = decision.withheld.len();
+            let mut chosen = Vec::new();
             for r in rows {
                 let relation = &decision.relations[r];
                 let mixed = relation
@@ -961,6 +990,7 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
                     .copied();
                 if let Some(choice) = mixed.or_else(|| decision.complement(relation)) {
                     decision.withhold(choice, &mut queue);
+                    chosen.push(choice);
                 }
             }
             // Pinned through a chain (an LA's 0% through an alliance of
@@ -973,7 +1003,11 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
                     .min_by_key(by_size);
                 if let Some(choice) = choice {
                     decision.withhold(choice, &mut queue);
+                    chosen.push(choice);
                 }
+            }
+            for choice in chosen {
+                touched.extend(decision.by_cell.get(&choice).into_iter().flatten());
             }
         }
         if decision.withheld.len() == before {
@@ -1100,6 +1134,9 @@ mod tests {
         // = 8 - 6 gives both counts away: school 3 must go too.
         let withheld = la_of_three_schools([1, 1, 6]);
         assert!(withheld.contains(Level::School, Unit::School(3), 0, Population::Cla));
+        // School 3 is enough (1 to 6 each, now): the LA keeps its figure.
+        assert!(!withheld.contains(Level::La, Unit::La(883), 0, Population::Cla));
+        assert_eq!(withheld.secondary, 1);
         // With 3 pupils each, the relation leaves 3 + 3 open: nothing more.
         let withheld = la_of_three_schools([3, 3, 6]);
         assert!(!withheld.contains(Level::School, Unit::School(3), 0, Population::Cla));
