@@ -458,20 +458,35 @@ fn attack_with(
     )
 }
 
-#[test]
-fn the_default_output_survives_the_adversary() {
-    let mut report = Vec::new();
-    // The shipped sample, every level and phase, three years.
-    let (withheld, recovered, secondary) = attack(&root().join("datasets/sample"), &[], false);
+/// Records a case's figures and fails it if the adversary recovered any
+/// withheld value; returns the cells withheld by secondary suppression.
+fn survives(
+    report: &mut Vec<String>,
+    case: &str,
+    attacked: (usize, Vec<(Key, f64)>, usize),
+) -> usize {
+    let (withheld, recovered, secondary) = attacked;
     report.push(format!(
-        "sample: {withheld} withheld ({secondary} by secondary suppression), {} recovered",
+        "{case}: {withheld} withheld ({secondary} by secondary suppression), {} recovered",
         recovered.len()
     ));
     assert!(
         recovered.is_empty(),
-        "sample: {} recovered, e.g. {:?}",
+        "{case}: {} recovered, e.g. {:?}",
         recovered.len(),
         &recovered[..recovered.len().min(5)]
+    );
+    secondary
+}
+
+#[test]
+fn the_default_output_survives_the_adversary() {
+    let mut report = Vec::new();
+    // The shipped sample, every level and phase, three years.
+    let secondary = survives(
+        &mut report,
+        "sample",
+        attack(&root().join("datasets/sample"), &[], false),
     );
     assert!(secondary > 0);
 
@@ -483,24 +498,19 @@ fn the_default_output_survives_the_adversary() {
         "urn,group_id,group_name\n117597,N,North\n117598,N,North\n117599,N,North\n117633,S,South\n117634,S,South\n117600,S,South\n",
     )
     .unwrap();
-    let (withheld, recovered, secondary) = attack(
-        &root().join("datasets/sample"),
-        &[
-            "--groups",
-            groups.to_str().unwrap(),
-            "--level",
-            "national,la,school,alliance",
-        ],
-        false,
-    );
-    report.push(format!(
-        "sample with alliances: {withheld} withheld ({secondary} secondary), {} recovered",
-        recovered.len()
-    ));
-    assert!(
-        recovered.is_empty(),
-        "alliances: {:?}",
-        &recovered[..recovered.len().min(5)]
+    survives(
+        &mut report,
+        "sample with alliances",
+        attack(
+            &root().join("datasets/sample"),
+            &[
+                "--groups",
+                groups.to_str().unwrap(),
+                "--level",
+                "national,la,school,alliance",
+            ],
+            false,
+        ),
     );
 
     // Overlapping alliances: chains of four schools, each sharing one with
@@ -516,24 +526,19 @@ fn the_default_output_survives_the_adversary() {
         }
     }
     std::fs::write(&chains, text).unwrap();
-    let (withheld, recovered, secondary) = attack(
-        &root().join("datasets/sample"),
-        &[
-            "--groups",
-            chains.to_str().unwrap(),
-            "--level",
-            "national,la,school,alliance",
-        ],
-        false,
-    );
-    report.push(format!(
-        "sample with overlapping alliances: {withheld} withheld ({secondary} secondary), {} recovered",
-        recovered.len()
-    ));
-    assert!(
-        recovered.is_empty(),
-        "overlapping alliances: {:?}",
-        &recovered[..recovered.len().min(5)]
+    survives(
+        &mut report,
+        "sample with overlapping alliances",
+        attack(
+            &root().join("datasets/sample"),
+            &[
+                "--groups",
+                chains.to_str().unwrap(),
+                "--level",
+                "national,la,school,alliance",
+            ],
+            false,
+        ),
     );
 
     // Statistical neighbours: four synthetic LAs as the nation, each LA's
@@ -591,15 +596,10 @@ fn the_default_output_survives_the_adversary() {
         "--neighbours",
         "2025",
     ];
-    let (withheld, recovered, secondary) = attack_with(&args, &schools_of(&nation), &model, true);
-    report.push(format!(
-        "four LAs with neighbours: {withheld} withheld ({secondary} secondary), {} recovered",
-        recovered.len()
-    ));
-    assert!(
-        recovered.is_empty(),
-        "neighbours: {:?}",
-        &recovered[..recovered.len().min(5)]
+    survives(
+        &mut report,
+        "four LAs with neighbours",
+        attack_with(&args, &schools_of(&nation), &model, true),
     );
 
     // Published tables: an LA's row pools its schools' published figures.
@@ -623,20 +623,15 @@ fn the_default_output_survives_the_adversary() {
             published_schools.insert(record[urn].to_owned(), record[lea].to_owned());
         }
     }
-    let (withheld, recovered, secondary) = attack_with(
-        &["gaps", "--schools", schools_file.to_str().unwrap()],
-        &published_schools,
-        &BTreeMap::new(),
-        false,
-    );
-    report.push(format!(
-        "Hampshire KS2 2019 tables: {withheld} withheld ({secondary} secondary), {} recovered",
-        recovered.len()
-    ));
-    assert!(
-        recovered.is_empty(),
-        "published: {:?}",
-        &recovered[..recovered.len().min(5)]
+    survives(
+        &mut report,
+        "Hampshire KS2 2019 tables",
+        attack_with(
+            &["gaps", "--schools", schools_file.to_str().unwrap()],
+            &published_schools,
+            &BTreeMap::new(),
+            false,
+        ),
     );
 
     // Synthetic LAs of several sizes, one year and three; a whole synthetic
@@ -662,16 +657,10 @@ fn the_default_output_survives_the_adversary() {
         ]);
         std::fs::remove_file(out.join("national.csv")).unwrap();
         // National rows from the LA's own pupils: England = this one LA.
-        let (withheld, recovered, secondary) = attack(&out, &[], true);
-        report.push(format!(
-            "LA {la} ({years}): {withheld} withheld ({secondary} secondary), {} recovered",
-            recovered.len()
-        ));
-        assert!(
-            recovered.is_empty(),
-            "LA {la}: {} recovered, e.g. {:?}",
-            recovered.len(),
-            &recovered[..recovered.len().min(5)]
+        survives(
+            &mut report,
+            &format!("LA {la} ({years})"),
+            attack(&out, &[], true),
         );
     }
     eprintln!("{}", report.join("\n"));

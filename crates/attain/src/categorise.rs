@@ -1114,6 +1114,23 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
         | Condition::Cohort { measure, .. } => evidence.year_of(measure.phase),
         _ => evidence.latest,
     };
+    // A rule about a measure that cannot be judged, and why.
+    let not_evaluated = |measure: &'static Measure, group: Group, why: String| {
+        let mut r = reason(
+            rule,
+            rules,
+            Outcome::NotEvaluated,
+            format!(
+                "{} {year}, {}: {why}, so this rule could not be evaluated",
+                measure.name,
+                group_words(group)
+            ),
+        );
+        r.measure = Some(measure.name);
+        r.group = Some(group.name());
+        r.year = Some(year);
+        r
+    };
     // A rule about a measure: its row, or why it cannot be judged.
     let figure_row = |measure: &'static Measure,
                       group: Group|
@@ -1139,15 +1156,7 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                     Some(0) => "no pupils".to_owned(),
                     _ => "no figure".to_owned(),
                 };
-                let mut r = reason(
-                    rule,
-                    rules,
-                    Outcome::NotEvaluated,
-                    format!("{what}: {why}, so this rule could not be evaluated"),
-                );
-                r.measure = Some(measure.name);
-                r.group = Some(group.name());
-                r.year = Some(year);
+                let mut r = not_evaluated(measure, group, why);
                 r.n = gaps.n_member[i];
                 Err(Finding::NotEvaluated(r))
             }
@@ -1483,20 +1492,11 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
             }
             let key = (level, unit.to_owned(), measure.name, *group);
             let Some(i) = evidence.row(level, unit, measure, *group) else {
-                let mut r = reason(
-                    rule,
-                    rules,
-                    Outcome::NotEvaluated,
-                    format!(
-                        "{} {year}, {}: not in the data for {year}, so this rule could not be evaluated",
-                        measure.name,
-                        group_words(*group)
-                    ),
-                );
-                r.measure = Some(measure.name);
-                r.group = Some(group.name());
-                r.year = Some(year);
-                return Finding::NotEvaluated(r);
+                return Finding::NotEvaluated(not_evaluated(
+                    measure,
+                    *group,
+                    format!("not in the data for {year}"),
+                ));
             };
             // A count the published table withholds is judged on the
             // council's own count, and the reason does not print it.
@@ -1505,20 +1505,11 @@ fn evaluate(rule: &Rule, rules: &Rules, evidence: &Evidence, level: Level, unit:
                 None => (evidence.secure_counts.get(&key).copied(), true),
             };
             let Some(n) = n else {
-                let mut r = reason(
-                    rule,
-                    rules,
-                    Outcome::NotEvaluated,
-                    format!(
-                        "{} {year}, {}: the count is withheld to protect a small group, so this rule could not be evaluated",
-                        measure.name,
-                        group_words(*group)
-                    ),
-                );
-                r.measure = Some(measure.name);
-                r.group = Some(group.name());
-                r.year = Some(year);
-                return Finding::NotEvaluated(r);
+                return Finding::NotEvaluated(not_evaluated(
+                    measure,
+                    *group,
+                    "the count is withheld to protect a small group".into(),
+                ));
             };
             if n >= *fewer_than {
                 return Finding::Passed;

@@ -161,6 +161,25 @@ impl Layout {
     }
 }
 
+/// The LAs a neighbour group of `la` adds up: only those in the data
+/// (`every_la`, sorted), as a reader knows from `neighbours_used` that the
+/// others add nothing.
+pub(crate) fn neighbour_members(
+    neighbours: Option<&crate::neighbours::Neighbours>,
+    la: u16,
+    every_la: &[u16],
+) -> Vec<(Level, Unit)> {
+    neighbours
+        .map(|n| {
+            n.of(la)
+                .iter()
+                .filter(|l| every_la.binary_search(l).is_ok())
+                .map(|&l| (Level::La, Unit::La(l)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The cells withheld, primary and secondary.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Withheld {
@@ -884,11 +903,9 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
         unchecked.extend(too_large);
         // Bounds pin a cell: withhold a complement of its relations.
         let exact: FxHashSet<Cell> = determined.iter().map(|d| d.0).collect();
-        let component_of: FxHashMap<Cell, usize> = components
-            .iter()
-            .enumerate()
-            .flat_map(|(i, (unknowns, _))| unknowns.iter().map(move |c| (*c, i)))
-            .collect();
+        // Which component each unknown is in, built only if a pinned cell
+        // needs a complement beyond its own relations.
+        let mut component_of: Option<FxHashMap<Cell, usize>> = None;
         let (pinned, exhausted) = decision.pinned(&components);
         if exhausted {
             // Pins may be missed: these components cannot be called safe.
@@ -996,6 +1013,13 @@ pub fn decide(layout: &Layout) -> Result<Withheld> {
             // Pinned through a chain (an LA's 0% through an alliance of
             // schools the table does not show): anywhere in its component.
             if decision.withheld.len() == withheld_before {
+                let component_of = component_of.get_or_insert_with(|| {
+                    components
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, (unknowns, _))| unknowns.iter().map(move |c| (*c, i)))
+                        .collect()
+                });
                 let component = &components[component_of[cell]].1;
                 let choice = component
                     .iter()

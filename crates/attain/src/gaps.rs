@@ -287,19 +287,11 @@ impl<'a> Comparison<'a> {
                         }),
                     )
                 }
-                // Only the neighbours with pupils: a reader knows (from
-                // neighbours_used) that the others add nothing.
-                Unit::Neighbours(la) => options
-                    .neighbours
-                    .as_deref()
-                    .map(|n| {
-                        n.of(la)
-                            .iter()
-                            .filter(|l| every_la.binary_search(l).is_ok())
-                            .map(|&l| (Level::La, Unit::La(l)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                Unit::Neighbours(la) => crate::disclosure::neighbour_members(
+                    options.neighbours.as_deref(),
+                    la,
+                    &every_la,
+                ),
                 // Published national figures cover LAs the data lacks (LA 0
                 // stands for them): no exact relation.
                 Unit::England => every_la

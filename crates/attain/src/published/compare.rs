@@ -489,18 +489,11 @@ fn withheld(
                 &|la| published.la_regions.get(&la) == Some(&region),
                 complete,
             ),
-            Unit::Neighbours(la) => options
-                .gap
-                .neighbours
-                .as_deref()
-                .map(|n| {
-                    n.of(la)
-                        .iter()
-                        .filter(|l| every_la.binary_search(l).is_ok())
-                        .map(|&l| (Level::La, Unit::La(l)))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Unit::Neighbours(la) => crate::disclosure::neighbour_members(
+                options.gap.neighbours.as_deref(),
+                la,
+                &every_la,
+            ),
             _ => continue,
         };
         layout.aggregates.push(((level, unit), members));

@@ -80,9 +80,10 @@ pub(crate) fn guarded<T>(source: &str, read: impl FnOnce() -> Result<T>) -> Resu
     }
 }
 
-/// Checks a Parquet file's metadata and page headers before it is decoded:
-/// for tables read whole by polars (summaries tables).
-pub(crate) fn check_parquet(path: &Path, source: &str) -> Result<()> {
+/// Checks a Parquet file's metadata and page headers before it is decoded
+/// (page headers that would make polars allocate without bound are
+/// refused: see `parquet_pages`), and returns the metadata.
+pub(crate) fn check_parquet(path: &Path, source: &str) -> Result<FileMetadataRef> {
     let mut reader = ParquetReader::new(file_again(path, source)?);
     let metadata = guarded(source, || {
         reader
@@ -97,7 +98,8 @@ pub(crate) fn check_parquet(path: &Path, source: &str) -> Result<()> {
             let rows = group.num_rows();
             group.byte_ranges_iter().map(move |range| (range, rows))
         }),
-    )
+    )?;
+    Ok(metadata)
 }
 
 pub(super) fn read_parquet(
@@ -108,27 +110,11 @@ pub(super) fn read_parquet(
     mut each: impl FnMut(PupilTable) -> Result<()>,
 ) -> Result<Phase> {
     let (phase, wanted) = parquet_columns(path, phase)?;
-    let mut reader = ParquetReader::new(file_again(path, source)?);
-    let metadata = guarded(source, || {
-        reader
-            .get_metadata()
-            .cloned()
-            .map_err(|e| Error::table(source, e))
-    })?;
+    let metadata = check_parquet(path, source)?;
     let rows = metadata.num_rows;
     if rows == 0 {
         return Err(no_pupils(source));
     }
-    // Page headers that would make polars allocate without bound are
-    // refused before it decodes them (see `parquet_pages`).
-    super::parquet_pages::check(
-        &mut file_again(path, source)?,
-        source,
-        metadata.row_groups.iter().flat_map(|group| {
-            let rows = group.num_rows();
-            group.byte_ranges_iter().map(move |range| (range, rows))
-        }),
-    )?;
     // Chunks end on row-group boundaries where they can: a slice of a row
     // group decodes more of it than the slice, so reading a national year
     // written as one group (653,129 rows) in three slices cost twice the

@@ -36,7 +36,6 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::groups::{Profile, Sen};
-use crate::measures::{Condition, Measure, Rule};
 use crate::phase::{ColumnKind, OutcomeColumn, Phase, TaCode};
 
 use cells::{Builder, Cell, Field, Strictness};
@@ -74,29 +73,6 @@ pub enum Outcome {
     Code(Vec<TaCode>),
 }
 
-/// Each pupil's value for one measure.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MeasureValues<'a> {
-    /// A rate: whether each pupil meets it.
-    Met(Vec<bool>),
-    /// A mean: each pupil's value, `NaN` for none.
-    Values(&'a [f64]),
-    /// A progress score: each pupil's score, `NaN` for none.
-    Scores(Vec<f64>),
-}
-
-impl MeasureValues<'_> {
-    /// A pupil's value: 1 or 0 for a rate, the value or `NaN` for a mean.
-    #[inline]
-    pub fn get(&self, row: usize) -> f64 {
-        match self {
-            MeasureValues::Met(met) => met[row] as u8 as f64,
-            MeasureValues::Values(values) => values[row],
-            MeasureValues::Scores(scores) => scores[row],
-        }
-    }
-}
-
 /// A validated pupil table of one phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PupilTable {
@@ -129,56 +105,6 @@ impl PupilTable {
             .iter()
             .find(|(column, _)| column.name == name)
             .map(|(_, values)| values)
-    }
-
-    /// Each pupil's value for a measure: whether each pupil meets a rate,
-    /// or each pupil's value (`NaN` for none) of a mean, borrowed from the
-    /// table. A national cohort's four KS2 measures took 21 MB as `f64`
-    /// columns; as flags and borrowed values they take 1.3 MB. Progress
-    /// scores need `estimates` (see [`crate::progress`]).
-    pub fn measure_values(
-        &self,
-        measure: &Measure,
-        estimates: &crate::progress::Estimates,
-    ) -> MeasureValues<'_> {
-        assert_eq!(
-            measure.phase, self.phase,
-            "{} is not a {} measure",
-            measure.name, self.phase
-        );
-        let column = |name: &str| {
-            self.outcome(name)
-                .unwrap_or_else(|| panic!("{name} is a required column of {}", self.phase))
-        };
-        match measure.rule {
-            Rule::Progress(_) | Rule::PublishedOnly => {
-                MeasureValues::Scores(estimates.scores(self, measure))
-            }
-            Rule::MeanOf(name) => match column(name) {
-                Outcome::Number(values) => MeasureValues::Values(values),
-                other => panic!("{name} is not numeric: {other:?}"),
-            },
-            Rule::AllOf(conditions) => {
-                let mut met = vec![true; self.len()];
-                for condition in conditions {
-                    match (condition, column(condition.column())) {
-                        (Condition::IsTrue(_), Outcome::Flag(values)) => {
-                            met.iter_mut().zip(values).for_each(|(m, &v)| *m &= v)
-                        }
-                        (Condition::AtLeast(_, threshold), Outcome::Number(values)) => met
-                            .iter_mut()
-                            .zip(values)
-                            .for_each(|(m, &v)| *m &= v >= *threshold),
-                        (Condition::CodeIn(_, codes), Outcome::Code(values)) => met
-                            .iter_mut()
-                            .zip(values)
-                            .for_each(|(m, v)| *m &= codes.contains(v)),
-                        (condition, _) => panic!("{condition:?} does not fit its column's type"),
-                    }
-                }
-                MeasureValues::Met(met)
-            }
-        }
     }
 
     /// Loads a CSV or Parquet file (told apart by content, not name).

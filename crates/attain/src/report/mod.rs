@@ -702,6 +702,20 @@ fn published_figure(figures: &Figures, i: usize) -> Option<f64> {
     published.published_member[i].filter(|_| figures.rows.value_member[i].is_none())
 }
 
+/// A unit's own figure for a measure, shown as the measure shows values
+/// (or why it is missing).
+fn member_cell(figures: &Figures, i: usize, measure: &Measure) -> Cell {
+    let value = figures.rows.value_member[i];
+    value_cell(
+        figures,
+        i,
+        measure,
+        "value_member",
+        value,
+        value.map(|v| shown(measure, v)).unwrap_or_default(),
+    )
+}
+
 fn value_cell(
     figures: &Figures,
     i: usize,
@@ -883,16 +897,7 @@ fn phase_section(figures: &Figures, la: &str, phase: Phase, year: u16) -> Vec<Bl
                         .with("group", group.name())
                         .with("field", "published_member")
                         .with("value", format!("{dfe:.6}")),
-                    None => value_cell(
-                        figures,
-                        i,
-                        measure,
-                        "value_member",
-                        rows.value_member[i],
-                        rows.value_member[i]
-                            .map(|v| shown(measure, v))
-                            .unwrap_or_default(),
-                    ),
+                    None => member_cell(figures, i, measure),
                 },
                 Cell::text(if rows.value_member[i].is_some() {
                     interval
@@ -1041,17 +1046,7 @@ fn trends_section(
                         .map(|v| shown(measure, v))
                         .unwrap_or_default(),
                     ),
-                    Some(i) => value_cell(
-                        figures,
-                        i,
-                        measure,
-                        "value_member",
-                        rows.value_member[i],
-                        rows.value_member[i]
-                            .map(|v| shown(measure, v))
-                            .unwrap_or_default(),
-                    )
-                    .with("year", y.to_string()),
+                    Some(i) => member_cell(figures, i, measure).with("year", y.to_string()),
                     None => Cell::text(""),
                 }
             };
@@ -1242,16 +1237,7 @@ fn progress_section(
                     Cell::row_header(measure.name),
                     Cell::text(short_group(group)),
                     Cell::text(rows.n_member[i].map_or(String::new(), |n| n.to_string())),
-                    value_cell(
-                        figures,
-                        i,
-                        measure,
-                        "value_member",
-                        rows.value_member[i],
-                        rows.value_member[i]
-                            .map(|v| shown(measure, v))
-                            .unwrap_or_default(),
-                    ),
+                    member_cell(figures, i, measure),
                     Cell::text(
                         rows.ci_low[i]
                             .zip(rows.ci_high[i])
@@ -1393,29 +1379,9 @@ fn schools_section(
                 table.rows.push(vec![
                     Cell::row_header(unit.clone()),
                     Cell::text(rows.n_member[i].map_or(WITHHELD.to_owned(), |n| n.to_string())),
-                    value_cell(
-                        figures,
-                        i,
-                        measure,
-                        "value_member",
-                        rows.value_member[i],
-                        rows.value_member[i]
-                            .map(|v| shown(measure, v))
-                            .unwrap_or_default(),
-                    ),
+                    member_cell(figures, i, measure),
                     Cell::text(against_words(rows.vs_national_all[i].as_deref())),
-                    d.map_or(Cell::text(""), |d| {
-                        value_cell(
-                            figures,
-                            d,
-                            measure,
-                            "value_member",
-                            rows.value_member[d],
-                            rows.value_member[d]
-                                .map(|v| shown(measure, v))
-                                .unwrap_or_default(),
-                        )
-                    }),
+                    d.map_or(Cell::text(""), |d| member_cell(figures, d, measure)),
                     d.map_or(Cell::text(""), |d| {
                         value_cell(
                             figures,
